@@ -1,0 +1,1 @@
+"""Real Estate OS: the API, worker and domain packages."""

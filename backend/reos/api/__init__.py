@@ -1,0 +1,1 @@
+"""What every router shares: the request's session, the caller, permissions, idempotency."""

@@ -1,0 +1,38 @@
+"""Schema building blocks shared by several features."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from reos.core.security.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+Password = Annotated[
+    str,
+    Field(
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=MAX_PASSWORD_LENGTH,
+        description="8 to 128 characters; never truncated",
+    ),
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class StrictBody(BaseModel):
+    """A request body that refuses unknown fields (such as organization_id) instead of
+    silently ignoring them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+    role: str
+    status: str
+    organization_id: uuid.UUID

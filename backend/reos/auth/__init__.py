@@ -1,0 +1,1 @@
+"""Registration, login with lockout, refresh-token rotation and logout."""

@@ -1,0 +1,1 @@
+"""Cross-cutting machinery every feature stands on; it imports no feature."""

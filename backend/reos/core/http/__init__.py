@@ -1,0 +1,1 @@
+"""Pure ASGI middleware and HTTP helpers shared by every route."""

@@ -1,0 +1,1 @@
+"""Credentials: password hashing, signed tokens and the role → permission map."""

@@ -1,0 +1,168 @@
+"""RS256 access and refresh tokens (PyJWT) with pinned algorithm and fully checked claims."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
+
+from reos.core.settings import Settings
+
+ALGORITHM = "RS256"
+TokenType = Literal["access", "refresh"]
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "jti", "sub", "typ", "org", "sid"]
+
+
+class InvalidToken(Exception):
+    """The token is malformed, expired, of the wrong type, or not ours."""
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    subject: uuid.UUID
+    organization_id: uuid.UUID
+    session_id: uuid.UUID
+    token_id: str
+    token_type: TokenType
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class SigningKeys:
+    private_pem: bytes
+    public_pem: bytes
+    key_id: str
+
+
+def _key_id(public_pem: bytes) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(public_pem).digest()[:12]).decode().rstrip("=")
+
+
+def load_signing_keys(settings: Settings) -> SigningKeys:
+    """Keys from settings; in mock mode only, generated once under VAR_DIR/keys."""
+    private = settings.jwt_private_key.get_secret_value()
+    if private:
+        public = settings.jwt_public_key.encode()
+        return SigningKeys(private.encode(), public, settings.jwt_key_id or _key_id(public))
+    if settings.mode != "mock":
+        raise RuntimeError("JWT_PRIVATE_KEY and JWT_PUBLIC_KEY are required in production mode")
+    key_dir = settings.var_dir / "keys"
+    private_path, public_path = key_dir / "jwt_private.pem", key_dir / "jwt_public.pem"
+    if not private_path.exists():
+        _generate_key_pair(private_path, public_path)
+    public_pem = public_path.read_bytes()
+    return SigningKeys(private_path.read_bytes(), public_pem, _key_id(public_pem))
+
+
+def _generate_key_pair(private_path: Path, public_path: Path) -> None:
+    private_path.parent.mkdir(parents=True, exist_ok=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    # Write to a temp name and rename so concurrent first starts never read half a key.
+    tmp = private_path.with_suffix(f".{uuid.uuid4().hex}.tmp")
+    tmp.write_bytes(private_pem)
+    tmp.chmod(0o600)
+    pub_tmp = public_path.with_suffix(f".{uuid.uuid4().hex}.tmp")
+    pub_tmp.write_bytes(public_pem)
+    pub_tmp.replace(public_path)
+    tmp.replace(private_path)
+
+
+class TokenService:
+    """Issues and verifies this deployment's tokens."""
+
+    def __init__(self, settings: Settings, keys: SigningKeys | None = None) -> None:
+        self.settings = settings
+        self.keys = keys or load_signing_keys(settings)
+        private = serialization.load_pem_private_key(self.keys.private_pem, password=None)
+        public = serialization.load_pem_public_key(self.keys.public_pem)
+        if not isinstance(private, RSAPrivateKey) or not isinstance(public, RSAPublicKey):
+            raise RuntimeError("JWT keys must be an RSA key pair (RS256)")
+        self._private: RSAPrivateKey = private
+        self._public: RSAPublicKey = public
+
+    @property
+    def access_ttl(self) -> timedelta:
+        return timedelta(minutes=self.settings.jwt_access_ttl_minutes)
+
+    @property
+    def refresh_ttl(self) -> timedelta:
+        return timedelta(days=self.settings.jwt_refresh_ttl_days)
+
+    def issue(
+        self,
+        *,
+        token_type: TokenType,
+        user_id: uuid.UUID,
+        organization_id: uuid.UUID,
+        session_id: uuid.UUID,
+        token_id: str | None = None,
+        now: datetime | None = None,
+    ) -> tuple[str, TokenClaims]:
+        now = now or datetime.now(UTC)
+        ttl = self.access_ttl if token_type == "access" else self.refresh_ttl
+        claims = TokenClaims(
+            subject=user_id,
+            organization_id=organization_id,
+            session_id=session_id,
+            token_id=token_id or uuid.uuid4().hex,
+            token_type=token_type,
+            expires_at=now + ttl,
+        )
+        payload: dict[str, Any] = {
+            "iss": self.settings.jwt_issuer,
+            "aud": self.settings.jwt_audience,
+            "sub": str(user_id),
+            "org": str(organization_id),
+            "sid": str(session_id),
+            "jti": claims.token_id,
+            "typ": token_type,
+            "iat": int(now.timestamp()),
+            "exp": int(claims.expires_at.timestamp()),
+        }
+        token = jwt.encode(
+            payload, self._private, algorithm=ALGORITHM, headers={"kid": self.keys.key_id}
+        )
+        return token, claims
+
+    def verify(self, token: str, *, expected_type: TokenType) -> TokenClaims:
+        try:
+            header = jwt.get_unverified_header(token)
+            if header.get("alg") != ALGORITHM or header.get("kid") != self.keys.key_id:
+                raise InvalidToken("unknown signing key")
+            payload = jwt.decode(
+                token,
+                self._public,
+                algorithms=[ALGORITHM],
+                audience=self.settings.jwt_audience,
+                issuer=self.settings.jwt_issuer,
+                options={"require": REQUIRED_CLAIMS},
+            )
+            if payload["typ"] != expected_type:
+                raise InvalidToken("wrong token type")
+            return TokenClaims(
+                subject=uuid.UUID(payload["sub"]),
+                organization_id=uuid.UUID(payload["org"]),
+                session_id=uuid.UUID(payload["sid"]),
+                token_id=str(payload["jti"]),
+                token_type=expected_type,
+                expires_at=datetime.fromtimestamp(payload["exp"], UTC),
+            )
+        except (jwt.PyJWTError, ValueError, KeyError, TypeError) as exc:
+            raise InvalidToken(str(exc)) from exc

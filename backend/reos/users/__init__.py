@@ -1,0 +1,1 @@
+"""Members of an organization: listing, adding, updating and removing them."""

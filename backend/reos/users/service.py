@@ -1,0 +1,188 @@
+"""Use cases of organization members."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from reos.audit import service as audit
+from reos.auth import service as auth_service
+from reos.core.errors import Conflict, FieldProblem, Forbidden, NotFound
+from reos.core.pagination import PageParams
+from reos.core.security.passwords import hash_password
+from reos.core.security.rbac import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS
+from reos.models import AuthSession, Permission, Role, User
+
+
+def list_users(session: Session, *, page: PageParams) -> tuple[list[User], int]:
+    """One page of the organization's members, oldest first."""
+    total = session.scalar(select(func.count()).select_from(User)) or 0
+    users = session.scalars(
+        select(User).order_by(User.created_at, User.id).offset(page.offset).limit(page.page_size)
+    ).all()
+    return list(users), total
+
+
+def get_user(session: Session, *, user_id: uuid.UUID) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"User {user_id} not found.")
+    return user
+
+
+def _email_taken() -> Conflict:
+    return Conflict(
+        "An account with this email already exists.",
+        errors=[FieldProblem("body.email", "already registered", "duplicate")],
+    )
+
+
+def add_member(
+    session: Session,
+    *,
+    actor_id: uuid.UUID,
+    email: str,
+    full_name: str,
+    role: str,
+    password: str,
+) -> User:
+    """Add a member to the actor's organization."""
+    email = email.lower()
+    if auth_service.identify(session, email=email) is not None:
+        raise _email_taken()
+    user = User(
+        email=email,
+        full_name=full_name,
+        role=role,
+        status="active",
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise _email_taken() from exc
+    audit.record(
+        session,
+        action="user.created",
+        entity_type="user",
+        entity_id=user.id,
+        actor_user_id=actor_id,
+        changes={"role": role},
+    )
+    return user
+
+
+def _active_admins(session: Session) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.role == "admin", User.status == "active")
+        )
+        or 0
+    )
+
+
+def _revoke_sessions(session: Session, user_id: uuid.UUID, reason: str) -> None:
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC), revoke_reason=reason)
+    )
+
+
+def update_user(
+    session: Session,
+    *,
+    actor_id: uuid.UUID,
+    actor_is_admin: bool,
+    user_id: uuid.UUID,
+    full_name: str | None = None,
+    password: str | None = None,
+    role: str | None = None,
+    status: str | None = None,
+) -> User:
+    """Apply the changes the actor is allowed to make."""
+    user = get_user(session, user_id=user_id)
+    if not actor_is_admin:
+        if user.id != actor_id:
+            raise Forbidden("You may only update your own profile.")
+        refused = [name for name, value in (("role", role), ("status", status)) if value]
+        if refused:
+            raise Forbidden(
+                "Only admins change roles and status.",
+                errors=[
+                    FieldProblem(f"body.{name}", "admins only", "forbidden") for name in refused
+                ],
+            )
+    demotes_admin = user.role == "admin" and (
+        (role is not None and role != "admin") or (status is not None and status != "active")
+    )
+    if demotes_admin and user.status == "active" and _active_admins(session) <= 1:
+        raise Conflict("An organization keeps at least one active admin.")
+    changes: dict[str, str] = {}
+    if full_name is not None and full_name != user.full_name:
+        user.full_name, changes["full_name"] = full_name, full_name
+    if role is not None and role != user.role:
+        user.role, changes["role"] = role, role
+    if status is not None and status != user.status:
+        user.status, changes["status"] = status, status
+        if status != "active":
+            _revoke_sessions(session, user.id, "disabled")
+    if password is not None:
+        user.password_hash = hash_password(password)
+        changes["password"] = "changed"
+    session.flush()
+    if changes:
+        audit.record(
+            session,
+            action="user.updated",
+            entity_type="user",
+            entity_id=user.id,
+            actor_user_id=actor_id,
+            changes=changes,
+        )
+    return user
+
+
+def remove_user(session: Session, *, actor_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """Soft-delete a member and end their sessions."""
+    user = get_user(session, user_id=user_id)
+    if user.role == "admin" and user.status == "active" and _active_admins(session) <= 1:
+        raise Conflict("An organization keeps at least one active admin.")
+    user.deleted_at = datetime.now(UTC)
+    _revoke_sessions(session, user.id, "user_deleted")
+    session.flush()
+    audit.record(
+        session,
+        action="user.deleted",
+        entity_type="user",
+        entity_id=user.id,
+        actor_user_id=actor_id,
+    )
+
+
+def sync_role_catalog(session: Session) -> None:
+    """Mirror the in-code permission map into the roles and permissions tables."""
+    permissions = {p.code: p for p in session.scalars(select(Permission))}
+    for code in sorted({perm.value for perms in ROLE_PERMISSIONS.values() for perm in perms}):
+        if code not in permissions:
+            permissions[code] = Permission(code=code, description=code.replace(":", " "))
+            session.add(permissions[code])
+    session.flush()
+    roles = {
+        r.name: r for r in session.scalars(select(Role).options(selectinload(Role.permissions)))
+    }
+    for name, granted in ROLE_PERMISSIONS.items():
+        role = roles.get(name)
+        if role is None:
+            role = Role(name=name, description=ROLE_DESCRIPTIONS[name], permissions=[])
+            session.add(role)
+        role.description = ROLE_DESCRIPTIONS[name]
+        role.permissions = [permissions[p.value] for p in sorted(granted)]
+    session.flush()
