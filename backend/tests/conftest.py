@@ -7,18 +7,20 @@ import os
 import uuid
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from reos.core.db import Base, Database, create_db_engine
-from reos.core.settings import Settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
-from tests.services import need_postgres
+from reos.core import migrations
+from reos.core.db import Base, Database, create_db_engine
+from reos.core.settings import Settings
+from tests.services import PG_ADMIN_DSN, need_postgres
 
 warnings.filterwarnings("ignore", message=".*httpx2.*")
 
@@ -34,19 +36,10 @@ def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("var")
 
 
-@pytest.fixture(scope="session")
-def owner_url(var_dir: Path) -> Iterator[URL]:
-    """A freshly migrated database for this run; dropped afterwards on PostgreSQL."""
-    from reos.core import migrations
-
-    dsn = _test_dsn()
-    if not dsn.startswith("postgresql"):
-        url = make_url(f"sqlite:///{var_dir / 'test.db'}")
-        migrations.upgrade(url)
-        yield url
-        return
-    need_postgres()
-    server = make_url(dsn)
+@contextmanager
+def migrated_postgres(server_dsn: str) -> Iterator[URL]:
+    """A new PostgreSQL database on `server_dsn`'s server, migrated, dropped afterwards."""
+    server = make_url(server_dsn)
     name = f"reos_test_{uuid.uuid4().hex[:8]}"
     admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -59,6 +52,31 @@ def owner_url(var_dir: Path) -> Iterator[URL]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def owner_url(var_dir: Path) -> Iterator[URL]:
+    """A freshly migrated database for this run: PostgreSQL when DB_DSN names one, else SQLite."""
+    dsn = _test_dsn()
+    if not dsn.startswith("postgresql"):
+        url = make_url(f"sqlite:///{var_dir / 'test.db'}")
+        migrations.upgrade(url)
+        yield url
+        return
+    need_postgres()
+    with migrated_postgres(dsn) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def pg_owner_url(owner_url: URL) -> Iterator[URL]:
+    """A migrated PostgreSQL database whatever DB_DSN says, for PostgreSQL-only behaviour."""
+    if owner_url.get_backend_name() == "postgresql":
+        yield owner_url
+        return
+    need_postgres()
+    with migrated_postgres(PG_ADMIN_DSN) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -90,20 +108,28 @@ def owner_engine(owner_url: URL) -> Iterator[Any]:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def pg_owner_engine(pg_owner_url: URL) -> Iterator[Any]:
+    engine = create_db_engine(pg_owner_url)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture(autouse=True)
 def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     """After a test that used the database, remove every row (as the owner, past RLS)."""
     yield
-    if "owner_engine" not in request.fixturenames:
-        return
-    engine = request.getfixturevalue("owner_engine")
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(text(f'DELETE FROM "{table}"'))
+    for name in ("owner_engine", "pg_owner_engine"):
+        if name not in request.fixturenames:
+            continue
+        engine = request.getfixturevalue(name)
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+            else:
+                for table in tables:
+                    connection.execute(text(f'DELETE FROM "{table}"'))
 
 
 def make_app(settings: Settings, database: Database, **overrides: Any) -> Any:

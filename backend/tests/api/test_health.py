@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from reos.core.db import Database, create_db_engine
-from reos.core.settings import Settings
 from sqlalchemy.engine import make_url
 
+from reos.core.db import Database, create_db_engine
+from reos.core.settings import Settings
 from tests.conftest import make_app
 
 

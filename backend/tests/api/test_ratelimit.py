@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+
 from reos.core.db import Database
 from reos.core.settings import Settings
-
 from tests.conftest import make_app, register
 from tests.services import REDIS_URL, need_redis
 

@@ -12,8 +12,8 @@ import pytest
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from reos.core.security.rbac import ROLE_PERMISSIONS, Permission
 
+from reos.core.security.rbac import ROLE_PERMISSIONS, Permission
 from tests.conftest import Account
 
 # Routes anyone may call, and routes that need a signed-in user but no particular permission.

@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 from fastapi.testclient import TestClient
-from reos.core.db import Database, TenancyError
-from reos.models import AuditLog, User
 from sqlalchemy import select
 
+from reos.core.db import Database, TenancyError
+from reos.models import AuditLog, User
 from tests.conftest import Account, add_member, register
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from reos.api.idempotency import parse_key, request_fingerprint
 from reos.core.errors import BadRequest
 from reos.core.logging import REDACTED, redact_secrets

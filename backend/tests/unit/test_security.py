@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jwt
 import pytest
+
 from reos.auth.lockout import FailureState, lockout_minutes, register_failure, seconds_locked
 from reos.core.security.passwords import hash_password, verify_password
 from reos.core.security.tokens import InvalidToken, TokenService

@@ -1,0 +1,1 @@
+"""Properties: intake, dedupe, valuation and history."""
