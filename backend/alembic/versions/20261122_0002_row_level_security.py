@@ -10,6 +10,7 @@ Create Date: 2026-11-22 17:20:00
 """
 
 import os
+import re
 from collections.abc import Sequence
 
 from alembic import op
@@ -62,7 +63,7 @@ CURRENT_ORG = "NULLIF(current_setting('app.org_id', true), '')::uuid"
 def _app_role() -> str:
     role = os.environ.get("DB_APP_ROLE", "reos_app")
     # Interpolated unquoted into DDL, so only a plain lower-case identifier is accepted.
-    if not role.replace("_", "").isalnum() or role != role.lower():
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", role):
         raise ValueError(f"DB_APP_ROLE must be a plain identifier, got {role!r}")
     return role
 
