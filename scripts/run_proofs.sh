@@ -18,12 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ -z "${BASE_URL:-}" ]; then
-  # A fresh embedded database per run (unless DB_DSN points somewhere), so the pack is reproducible.
-  if [ -z "${DB_DSN:-}" ]; then export VAR_DIR="$REPO/var/proofs/$STAMP"; fi
-  PORT=$("$BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  BASE_URL="http://127.0.0.1:$PORT"
-
+capture_database_state() {
   echo "==> migrations"
   "$BIN/alembic" -c backend/alembic.ini upgrade head
   {
@@ -42,6 +37,14 @@ if [ -z "${BASE_URL:-}" ]; then
     echo "\$ python scripts/seed_demo_data.py   # second run"
     "$BIN/python" scripts/seed_demo_data.py
   } > "$PACK/SEED_LOG.txt" 2>&1
+}
+
+if [ -z "${BASE_URL:-}" ]; then
+  # A fresh embedded database per run (unless DB_DSN points somewhere), so the pack is reproducible.
+  if [ -z "${DB_DSN:-}" ]; then export VAR_DIR="$REPO/var/proofs/$STAMP"; fi
+  PORT=$("$BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  BASE_URL="http://127.0.0.1:$PORT"
+  capture_database_state
 
   echo "==> API on $BASE_URL"
   "$BIN/uvicorn" reos.main:create_app --factory --host 127.0.0.1 --port "$PORT" \
@@ -53,6 +56,12 @@ if [ -z "${BASE_URL:-}" ]; then
     fi
     sleep 0.5
   done
+elif [ "${CAPTURE_DB:-0}" = 1 ]; then
+  # The stack at BASE_URL shares this environment's database (the checklist's case).
+  capture_database_state
+else
+  # A stack elsewhere: its database is not ours to migrate, seed or describe.
+  export PROOFS_SKIP="migration_history,seed"
 fi
 
 echo "==> proofs against $BASE_URL"

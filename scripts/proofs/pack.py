@@ -43,7 +43,12 @@ def _hashes(pack: Path) -> dict[str, str]:
 
 
 def write_pack(
-    pack: Path, repo: Path, base_url: str, database: str, results: list[ProofResult]
+    pack: Path,
+    repo: Path,
+    base_url: str,
+    database: str,
+    results: list[ProofResult],
+    skipped: list[str],
 ) -> dict[str, Any]:
     manifest: dict[str, Any] = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -53,6 +58,7 @@ def write_pack(
         "versions": _versions(),
         "passed": all(r.passed for r in results),
         "proofs": [vars(r) for r in results],
+        "skipped": skipped,
         "files": _hashes(pack),
     }
     (pack / "index.html").write_text(_page(manifest))
