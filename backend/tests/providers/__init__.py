@@ -1,0 +1,1 @@
+"""Contract and adapter tests for the providers package."""

@@ -1,0 +1,1 @@
+"""The email port and its adapters; the app imports the port, the factory the adapters."""

@@ -1,0 +1,1 @@
+"""The sms port and its adapters; the app imports the port, the factory the adapters."""

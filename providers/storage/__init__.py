@@ -1,0 +1,1 @@
+"""The storage port and its adapters; the app imports the port, the factory the adapters."""
