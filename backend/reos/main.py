@@ -9,6 +9,7 @@ import redis
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
 from reos.api.idempotency import IdempotentReplay
@@ -23,10 +24,12 @@ from reos.core.http.unit_of_work import UnitOfWorkMiddleware
 from reos.core.inflight import MemoryInFlight, RedisInFlight
 from reos.core.logging import configure_logging
 from reos.core.metrics import ApiMetrics
+from reos.core.providers import build_provider_set
 from reos.core.security.tokens import InvalidToken, TokenService
 from reos.core.settings import Settings, get_settings
 from reos.docs_page import mount_docs
 from reos.health.router import router as health_router
+from reos.storage.router import router as storage_router
 from reos.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
@@ -46,9 +49,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         redis.Redis.from_url(settings.redis_url, socket_timeout=2) if settings.redis_url else None
     )
 
+    provider_set = build_provider_set(settings)  # refuses a production start with gaps
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(provider_set.initialize_all)
         yield
+        await run_in_threadpool(provider_set.shutdown_all)
         if redis_client is not None:
             redis_client.close()
         if database is None:  # an engine handed in by the caller is the caller's to dispose
@@ -69,7 +76,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     limiter = RateLimiter(settings.redis_url)
     state = app.state
     state.settings, state.db, state.tokens, state.metrics = settings, db, tokens, metrics
-    state.limiter, state.redis = limiter, redis_client
+    state.limiter, state.redis, state.providers = limiter, redis_client, provider_set
     state.inflight = RedisInFlight(redis_client) if redis_client else MemoryInFlight()
     state.login_failures = (
         RedisFailureCounter(redis_client) if redis_client else MemoryFailureCounter()
@@ -78,7 +85,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_problem_handlers(app)
     app.add_exception_handler(IdempotentReplay, _replay)
 
-    for router in (health_router, auth_router, users_router):
+    for router in (health_router, auth_router, users_router, storage_router):
         app.include_router(router, prefix=API_PREFIX)
     mount_docs(app, prefix=f"{API_PREFIX}/docs", openapi_url=f"{API_PREFIX}/openapi.json")
 

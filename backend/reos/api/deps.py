@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from providers.factory import ProviderSet
 from reos.core.db import bind_tenant
 from reos.core.errors import Forbidden, Unauthorized
 from reos.core.http.unit_of_work import unit_of_work
@@ -32,8 +33,14 @@ def get_tokens(request: Request) -> TokenService:
     return tokens
 
 
+def get_providers(request: Request) -> ProviderSet:
+    providers: ProviderSet = request.app.state.providers
+    return providers
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 TokensDep = Annotated[TokenService, Depends(get_tokens)]
+ProvidersDep = Annotated[ProviderSet, Depends(get_providers)]
 
 
 @dataclass(frozen=True)

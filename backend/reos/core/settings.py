@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Mode = Literal["mock", "production"]
@@ -45,31 +45,63 @@ class Settings(BaseSettings):
     jwt_public_key: str = ""
     jwt_key_id: str = ""
 
+    # Providers: MODE picks mocks or real adapters; each kind can be overridden.
+    public_base_url: str = "http://127.0.0.1:8000"
+    storage_signing_key: SecretStr = SecretStr("")  # empty in mock mode: generated once
+    provider_callback_secret: SecretStr = SecretStr("")
+    email_provider: str | None = None
+    sms_provider: str | None = None
+    storage_provider: str | None = None
+    webhook_provider: str | None = None
+    data_provider: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_use_tls: bool = True
+    smtp_from_address: str | None = None
+    sendgrid_api_key: SecretStr | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from_number: str | None = None
+    minio_endpoint: str | None = None
+    minio_access_key: str | None = None
+    minio_secret_key: SecretStr | None = None
+    minio_bucket: str = "reos"
+    minio_secure: bool = True
+    attom_api_key: SecretStr | None = None
+    regrid_api_key: SecretStr | None = None
+    openaddresses_url: str | None = None
+    data_monthly_budget_usd: float = 50.0
+    webhook_allow_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    mock_latency_ms: float = Field(default=0.0, ge=0)
+    mock_failure_rate: float = Field(default=0.0, ge=0, le=1)
+    storage_max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+
     login_max_failures: int = 5
     idempotency_ttl_hours: int = 24
     log_level: str = "INFO"
     log_json: bool = True
 
-    @field_validator("trusted_proxies", "cors_origins", mode="before")
+    @field_validator("trusted_proxies", "cors_origins", "webhook_allow_hosts", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
-    @model_validator(mode="after")
-    def _refuse_demo_secrets_in_production(self) -> Settings:
-        if self.mode == "production":
-            missing = []
-            if not self.db_dsn:
-                missing.append("DB_DSN")
-            if not self.jwt_private_key.get_secret_value() or not self.jwt_public_key:
-                missing.append("JWT_PRIVATE_KEY/JWT_PUBLIC_KEY")
-            if missing:
-                raise ValueError(
-                    "MODE=production refuses embedded defaults; set: " + ", ".join(missing)
-                )
-        return self
+    def production_gaps(self) -> list[str]:
+        """Settings production mode needs and the embedded defaults would otherwise fill in."""
+        if self.mode != "production":
+            return []
+        missing = []
+        if not self.db_dsn:
+            missing.append("DB_DSN")
+        if not self.jwt_private_key.get_secret_value():
+            missing.append("JWT_PRIVATE_KEY")
+        if not self.jwt_public_key:
+            missing.append("JWT_PUBLIC_KEY")
+        return missing
 
     @property
     def database_url(self) -> str:

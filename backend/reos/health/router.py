@@ -22,12 +22,13 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", responses={503: {"description": "A dependency is down; `down` names it"}})
 async def readyz(request: Request) -> JSONResponse:
-    """Readiness: database, Redis, broker (and providers once they are configured)."""
+    """Readiness: database, Redis, broker and each provider."""
     state = request.app.state
     checks = [
         await run_in_threadpool(service.check_database, state.db),
         await run_in_threadpool(service.check_redis, state.redis, state.limiter),
         await run_in_threadpool(service.check_broker, state.settings.celery_broker_url),
+        *await run_in_threadpool(service.check_providers, state.providers),
     ]
     ready, body = service.readiness(checks)
     return JSONResponse(body, status_code=200 if ready else 503)

@@ -9,6 +9,7 @@ import redis
 from kombu import Connection
 from sqlalchemy import text
 
+from providers.factory import ProviderSet
 from reos.core.db import Database
 from reos.core.http.ratelimit import RateLimiter
 
@@ -53,6 +54,14 @@ def check_broker(broker_url: str) -> Check:
     except Exception as exc:
         return Check("broker", False, f"unreachable: {type(exc).__name__}")
     return Check("broker", True, Connection(broker_url).transport_cls)
+
+
+def check_providers(provider_set: ProviderSet) -> list[Check]:
+    checks = []
+    for health in provider_set.health():
+        detail = f"{health.name} ({health.mode})" + (f": {health.detail}" if health.detail else "")
+        checks.append(Check(f"provider:{health.kind}", health.healthy, detail))
+    return checks
 
 
 def readiness(checks: list[Check]) -> tuple[bool, dict[str, Any]]:

@@ -98,8 +98,10 @@ def test_keys_are_generated_once_and_reused(tmp_path: Path) -> None:
 
 
 def test_production_mode_never_generates_keys(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="JWT_PRIVATE_KEY"):
-        Settings(mode="production", var_dir=tmp_path, db_dsn="postgresql+psycopg://x@y/z")
+    settings = Settings(mode="production", var_dir=tmp_path, db_dsn="postgresql+psycopg://x@y/z")
+    with pytest.raises(RuntimeError, match="JWT_PRIVATE_KEY"):
+        TokenService(settings)
+    assert not (tmp_path / "keys").exists()
 
 
 def test_passwords_hash_with_argon2id() -> None:

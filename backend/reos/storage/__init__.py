@@ -1,0 +1,1 @@
+"""Organization-scoped file storage through the storage provider, with presigned links."""

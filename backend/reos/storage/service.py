@@ -1,0 +1,88 @@
+"""Use cases of stored files; every key is confined to the caller's organization."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from providers.base import PermanentProviderError
+from providers.storage.port import InvalidObjectKey, ObjectNotFound, StorageProvider, StoredObject
+from reos.core.errors import FieldProblem, NotFound, PayloadTooLarge, ValidationFailed
+from reos.storage.domain import accepted_type, new_object_key, organization_key
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    key: str
+    content_type: str
+    size: int
+
+
+def upload(
+    storage: StorageProvider,
+    *,
+    organization_id: uuid.UUID,
+    filename: str | None,
+    declared_type: str | None,
+    data: bytes,
+    max_bytes: int,
+) -> StoredFile:
+    """Store a file after checking its size and what its bytes really are."""
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(f"The file is larger than {max_bytes} bytes.")
+    if not data:
+        raise ValidationFailed(
+            "The file is empty.", errors=[FieldProblem("body.file", "empty file", "empty")]
+        )
+    content_type = accepted_type(declared_type, data)
+    if content_type is None:
+        raise ValidationFailed(
+            "The file's content is not an accepted type, or does not match its declared type.",
+            errors=[FieldProblem("body.file", "unsupported or mismatched content", "file_type")],
+        )
+    key = new_object_key(filename)
+    storage.put(organization_key(organization_id, key), data, content_type)
+    return StoredFile(key, content_type, len(data))
+
+
+def _full_key(organization_id: uuid.UUID, key: str) -> str:
+    return organization_key(organization_id, key)
+
+
+def download(storage: StorageProvider, *, organization_id: uuid.UUID, key: str) -> StoredObject:
+    return fetch(storage, full_key=_full_key(organization_id, key), key=key)
+
+
+def fetch(storage: StorageProvider, *, full_key: str, key: str) -> StoredObject:
+    """The object under a store key; a missing or malformed key is a 404."""
+    try:
+        return storage.get(full_key)
+    except (ObjectNotFound, InvalidObjectKey) as exc:
+        raise NotFound(f"No file with key {key!r}.") from exc
+
+
+def delete(storage: StorageProvider, *, organization_id: uuid.UUID, key: str) -> None:
+    full_key = _full_key(organization_id, key)
+    try:
+        if not storage.exists(full_key):
+            raise NotFound(f"No file with key {key!r}.")
+        storage.delete(full_key)
+    except InvalidObjectKey as exc:
+        raise NotFound(f"No file with key {key!r}.") from exc
+
+
+def presigned_url(
+    storage: StorageProvider, *, organization_id: uuid.UUID, key: str, expires_in: int
+) -> str:
+    """A link that works without a token until it expires."""
+    full_key = _full_key(organization_id, key)
+    try:
+        if not storage.exists(full_key):
+            raise NotFound(f"No file with key {key!r}.")
+        return storage.presigned_url(full_key, expires_in_s=expires_in)
+    except InvalidObjectKey as exc:
+        raise NotFound(f"No file with key {key!r}.") from exc
+    except PermanentProviderError as exc:
+        raise ValidationFailed(
+            str(exc), errors=[FieldProblem("query.expires_in", str(exc), "range")]
+        ) from exc
