@@ -20,6 +20,7 @@ from proofs import (
     idempotency,
     login,
     openapi,
+    provider_round_trips,
     rate_limit,
     security_headers,
     static_snapshot,
@@ -38,6 +39,7 @@ PROOFS: list[tuple[str, str, Proof]] = [
     ("login", "LOGIN_PROOF.json", login.run),
     ("security_headers", "SECURITY_HEADERS_PROOF.txt", security_headers.run),
     ("idempotency", "IDEMPOTENCY_PROOF.txt", idempotency.run),
+    ("providers", "PROVIDERS_PROOF.txt", provider_round_trips.run),
     # Last among the HTTP proofs: it spends the viewer's whole rate-limit window.
     ("rate_limit", "RATE_LIMIT_PROOF.txt", rate_limit.run),
     ("static_snapshot", "STATIC_SNAPSHOT.txt", static_snapshot.run),
