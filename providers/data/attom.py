@@ -27,7 +27,14 @@ from providers.data.port import (
     PropertyQuery,
     one_line,
 )
-from providers.data.vendor import VendorDataProvider, dig, integer, number, parse_date
+from providers.data.vendor import (
+    VendorDataProvider,
+    dig,
+    geocode_from_details,
+    integer,
+    number,
+    parse_date,
+)
 from providers.vendor_http import Sleep, VendorClient, raise_for_vendor_status
 
 ATTOM_API = "https://api.gateway.attomdata.com/propertyapi/v1.0.0"
@@ -164,20 +171,12 @@ class AttomDataProvider(VendorDataProvider):
 
     def geocode(self, address: str) -> GeocodeResult:
         found = map_property(self._profile(PropertyQuery(address=address)), self.name, 0.0)
-        if found.latitude is None or found.longitude is None:
-            raise DataNotFound(f"ATTOM has no location for {address!r}")
-        return GeocodeResult(
-            self.name,
-            self.price_per_call_usd,
-            address,
-            found.address,
-            found.street,
-            found.city,
-            found.state,
-            found.zip_code,
-            found.latitude,
-            found.longitude,
-            1.0,
+        return geocode_from_details(
+            found,
+            provider=self.name,
+            cost_usd=self.price_per_call_usd,
+            query=address,
+            confidence=1.0,
         )
 
     def comparables(self, query: ComparablesQuery) -> Comparables:

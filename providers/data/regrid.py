@@ -25,7 +25,14 @@ from providers.data.port import (
     PropertyQuery,
     one_line,
 )
-from providers.data.vendor import VendorDataProvider, dig, integer, number, parse_date
+from providers.data.vendor import (
+    VendorDataProvider,
+    dig,
+    geocode_from_details,
+    integer,
+    number,
+    parse_date,
+)
 from providers.vendor_http import Sleep, VendorClient
 
 REGRID_API = "https://app.regrid.com/api/v2"
@@ -110,20 +117,12 @@ class RegridDataProvider(VendorDataProvider):
 
     def geocode(self, address: str) -> GeocodeResult:
         found = map_parcel(self._lookup(PropertyQuery(address=address)), self.name, 0.0)
-        if found.latitude is None or found.longitude is None:
-            raise DataNotFound(f"Regrid has no location for {address!r}")
-        return GeocodeResult(
-            self.name,
-            self.price_per_call_usd,
-            address,
-            found.address,
-            found.street,
-            found.city,
-            found.state,
-            found.zip_code,
-            found.latitude,
-            found.longitude,
-            0.9,
+        return geocode_from_details(
+            found,
+            provider=self.name,
+            cost_usd=self.price_per_call_usd,
+            query=address,
+            confidence=0.9,
         )
 
     def comparables(self, query: ComparablesQuery) -> Comparables:

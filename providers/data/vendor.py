@@ -6,7 +6,13 @@ from datetime import date
 from typing import Any, NoReturn
 
 from providers.base import ProviderHealth
-from providers.data.port import DataProvider, OperationNotSupported
+from providers.data.port import (
+    DataNotFound,
+    DataProvider,
+    GeocodeResult,
+    OperationNotSupported,
+    PropertyDetails,
+)
 from providers.vendor_http import VendorClient
 
 
@@ -18,6 +24,27 @@ def number(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
+
+
+def geocode_from_details(
+    found: PropertyDetails, *, provider: str, cost_usd: float, query: str, confidence: float
+) -> GeocodeResult:
+    """Vendors without a geocoding endpoint geocode through their property record."""
+    if found.latitude is None or found.longitude is None:
+        raise DataNotFound(f"{provider} has no location for {query!r}")
+    return GeocodeResult(
+        provider,
+        cost_usd,
+        query,
+        found.address,
+        found.street,
+        found.city,
+        found.state,
+        found.zip_code,
+        found.latitude,
+        found.longitude,
+        confidence,
+    )
 
 
 def integer(value: Any) -> int | None:

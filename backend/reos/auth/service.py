@@ -54,6 +54,19 @@ def identify(session: Session, *, email: str) -> tuple[uuid.UUID, uuid.UUID] | N
     return (row[0], row[1]) if row else None
 
 
+def email_taken() -> Conflict:
+    return Conflict(
+        "An account with this email already exists.",
+        errors=[FieldProblem("body.email", "already registered", "duplicate")],
+    )
+
+
+def ensure_email_free(session: Session, *, email: str) -> None:
+    """Refuse an email that any organization already uses (emails identify logins)."""
+    if identify(session, email=email) is not None:
+        raise email_taken()
+
+
 def _slug(name: str) -> str:
     base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:180] or "org"
     return f"{base}-{uuid.uuid4().hex[:8]}"
@@ -64,11 +77,7 @@ def register(
 ) -> User:
     """Create an organization with the registrant as its admin."""
     email = email.lower()
-    if identify(session, email=email) is not None:
-        raise Conflict(
-            "An account with this email already exists.",
-            errors=[FieldProblem("body.email", "already registered", "duplicate")],
-        )
+    ensure_email_free(session, email=email)
     organization = Organization(
         id=uuid.uuid4(), name=organization_name, slug=_slug(organization_name)
     )
@@ -86,10 +95,7 @@ def register(
     try:
         session.flush()
     except IntegrityError as exc:  # a concurrent registration of the same email won
-        raise Conflict(
-            "An account with this email already exists.",
-            errors=[FieldProblem("body.email", "already registered", "duplicate")],
-        ) from exc
+        raise email_taken() from exc
     audit.record(
         session,
         action="organization.registered",

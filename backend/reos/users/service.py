@@ -34,13 +34,6 @@ def get_user(session: Session, *, user_id: uuid.UUID) -> User:
     return user
 
 
-def _email_taken() -> Conflict:
-    return Conflict(
-        "An account with this email already exists.",
-        errors=[FieldProblem("body.email", "already registered", "duplicate")],
-    )
-
-
 def add_member(
     session: Session,
     *,
@@ -52,8 +45,7 @@ def add_member(
 ) -> User:
     """Add a member to the actor's organization."""
     email = email.lower()
-    if auth_service.identify(session, email=email) is not None:
-        raise _email_taken()
+    auth_service.ensure_email_free(session, email=email)
     user = User(
         email=email,
         full_name=full_name,
@@ -65,7 +57,7 @@ def add_member(
     try:
         session.flush()
     except IntegrityError as exc:
-        raise _email_taken() from exc
+        raise auth_service.email_taken() from exc
     audit.record(
         session,
         action="user.created",
