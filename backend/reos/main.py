@@ -29,6 +29,8 @@ from reos.core.security.tokens import InvalidToken, TokenService
 from reos.core.settings import Settings, get_settings
 from reos.docs_page import mount_docs
 from reos.health.router import router as health_router
+from reos.outreach.outbox import DatabaseOutbox
+from reos.outreach.router import router as outreach_router
 from reos.storage.router import router as storage_router
 from reos.users.router import router as users_router
 
@@ -49,7 +51,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         redis.Redis.from_url(settings.redis_url, socket_timeout=2) if settings.redis_url else None
     )
 
-    provider_set = build_provider_set(settings)  # refuses a production start with gaps
+    # Refuses a production start with gaps; in mock mode the outbox lives in the database.
+    provider_set = build_provider_set(settings, outbox=DatabaseOutbox(db))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -85,7 +88,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_problem_handlers(app)
     app.add_exception_handler(IdempotentReplay, _replay)
 
-    for router in (health_router, auth_router, users_router, storage_router):
+    for router in (health_router, auth_router, users_router, storage_router, outreach_router):
         app.include_router(router, prefix=API_PREFIX)
     mount_docs(app, prefix=f"{API_PREFIX}/docs", openapi_url=f"{API_PREFIX}/openapi.json")
 

@@ -104,11 +104,10 @@ class EmailProvider(BaseProvider):
 
 
 class Outbox(Protocol):
-    """Where the mock 'sends': the app plugs a database-backed one, tests the in-memory one."""
+    """Where the mock 'sends': the app plugs a database-backed one (read through the app's own
+    queries, per organization), tests the in-memory one (read with `list()`)."""
 
     def record(self, message: EmailMessage, result: SendResult) -> None: ...
-
-    def list(self) -> list[tuple[EmailMessage, SendResult]]: ...
 
 
 class InMemoryOutbox:

@@ -17,6 +17,7 @@ from reos.models.outreach import (
     CampaignTarget,
     DeliverabilityEvent,
     EmailTemplate,
+    OutboxMessage,
     OutreachAttempt,
     SMSTemplate,
     UnsubscribeList,
@@ -34,7 +35,7 @@ from reos.models.property import (
 )
 
 # The 35 domain models of the platform specification (AuthSession, the login-session record,
-# and the role_permissions association table come on top).
+# OutboxMessage, the mock providers' outbox, and the role_permissions table come on top).
 ALL_MODELS = (
     User,
     Organization,
@@ -93,6 +94,7 @@ __all__ = [
     "Listing",
     "ListingSnapshot",
     "Organization",
+    "OutboxMessage",
     "OutreachAttempt",
     "Permission",
     "Portfolio",

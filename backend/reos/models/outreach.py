@@ -180,3 +180,27 @@ class UnsubscribeList(IdMixin, TimestampMixin, TenantScoped, Base):
     added_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
+
+
+class OutboxMessage(IdMixin, TenantScoped, Base):
+    """What the mock email and SMS providers "sent": the vendor's side of the conversation,
+    kept so a demo can show every message without any real delivery."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        CheckConstraint(f"channel IN {OUTREACH_CHANNELS!r}", name="known_channel"),
+        Index("ix_outbox_messages_organization_id_created_at", "organization_id", "created_at"),
+    )
+
+    channel: Mapped[str] = mapped_column(String(10))
+    provider: Mapped[str] = mapped_column(String(40))
+    provider_message_id: Mapped[str] = mapped_column(String(120), unique=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    sender: Mapped[str | None] = mapped_column(String(320))
+    subject: Mapped[str | None] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    cost: Mapped[Decimal | None] = mapped_column(Numeric(10, 4))
+    message_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

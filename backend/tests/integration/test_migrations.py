@@ -20,7 +20,7 @@ from reos.core.db import Base, create_db_engine
 from reos.models import ALL_MODELS
 from tests.services import PG_ADMIN_DSN, need_postgres
 
-HEAD = "0002"
+HEAD = "0003"
 MODEL_TABLES = {m.__tablename__ for m in ALL_MODELS}
 
 
@@ -136,8 +136,8 @@ def test_rls_revision_is_a_no_op_on_sqlite(tmp_path: Path) -> None:
     url = make_url(f"sqlite:///{tmp_path / 'rls.db'}")
     migrations.upgrade(url, "0001")
     before = table_names(url)
-    migrations.upgrade(url)
-    assert migrations.current(url) == HEAD
+    migrations.upgrade(url, "0002")
+    assert migrations.current(url) == "0002"
     assert table_names(url) == before
 
 
@@ -164,8 +164,8 @@ def test_env_honours_a_sqlalchemy_url_set_in_code(tmp_path: Path) -> None:
 def test_history_is_one_linear_chain() -> None:
     script = ScriptDirectory.from_config(migrations.alembic_config())
     assert script.get_heads() == [HEAD]
-    assert [rev.revision for rev in script.walk_revisions()] == ["0002", "0001"]
+    assert [rev.revision for rev in script.walk_revisions()] == ["0003", "0002", "0001"]
     lines = migrations.history_lines()
-    assert len(lines) == 2
-    assert "(head)" in lines[0] and "row level security" in lines[0]
+    assert len(lines) == 3
+    assert "(head)" in lines[0] and "mock provider outbox" in lines[0]
     assert "<base>" in lines[-1] and "initial schema" in lines[-1]

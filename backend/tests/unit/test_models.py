@@ -66,6 +66,7 @@ ENUMS: list[tuple[str, str, tuple[str, ...]]] = [
     ("campaigns", "status", outreach.CAMPAIGN_STATUSES),
     ("campaign_targets", "status", outreach.TARGET_STATUSES),
     ("outreach_attempts", "channel", outreach.OUTREACH_CHANNELS),
+    ("outbox_messages", "channel", outreach.OUTREACH_CHANNELS),
     ("outreach_attempts", "status", outreach.ATTEMPT_STATUSES),
     ("deliverability_events", "event_type", outreach.DELIVERABILITY_EVENT_TYPES),
     ("unsubscribe_list", "channel", outreach.DNC_CHANNELS),

@@ -1,0 +1,1 @@
+"""Outreach: messages to leads and what the providers report back."""
