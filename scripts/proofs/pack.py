@@ -1,45 +1,54 @@
-"""The pack's MANIFEST.json (hashes, versions, verdicts) and index.html (a page to open)."""
+"""The pack's MANIFEST.json (verdicts, versions, every file's sha256) and index.html.
+
+`python -m scripts.proofs.pack DIR` re-seals a pack: it hashes the files again (run_proofs.sh
+does this after stopping the API, so api.log's hash covers the whole log), rewrites index.html
+and MANIFEST.json, prints the summary, and exits 1 if any proof failed.
+"""
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import html
 import json
 import platform
-import subprocess
+import sys
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from proofs.harness import ProofResult
+from .harness import ProofResult, git_commit
 
-PACKAGES = ("fastapi", "sqlalchemy", "pydantic", "alembic", "celery", "uvicorn", "pyjwt")
+MANIFEST, INDEX = "MANIFEST.json", "index.html"
+PACKAGES = ("fastapi", "sqlalchemy", "pydantic", "celery", "alembic", "uvicorn", "pyjwt")
 
 
-def _versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
-            versions[name] = metadata.version(name)
+            found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
-
-
-def _commit(repo: Path) -> str:
-    out = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=False
-    )
-    return out.stdout.strip() or "uncommitted"
+            found[name] = "not installed"
+    return found
 
 
 def _hashes(pack: Path) -> dict[str, str]:
     return {
-        str(p.relative_to(pack)): hashlib.sha256(p.read_bytes()).hexdigest()
+        p.relative_to(pack).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(pack.rglob("*"))
-        if p.is_file() and p.name not in {"MANIFEST.json", "index.html"}
+        if p.is_file() and p.relative_to(pack).as_posix() not in {MANIFEST, INDEX}
     }
+
+
+def _seal(pack: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Hash every file, then write index.html (and add its hash), then MANIFEST.json last."""
+    manifest["files"] = _hashes(pack)
+    (pack / INDEX).write_text(_page(manifest), encoding="utf-8")
+    manifest["files"][INDEX] = hashlib.sha256((pack / INDEX).read_bytes()).hexdigest()
+    (pack / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return manifest
 
 
 def write_pack(
@@ -52,50 +61,126 @@ def write_pack(
 ) -> dict[str, Any]:
     manifest: dict[str, Any] = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "git_commit": _commit(repo),
+        "git_commit": git_commit(repo),
         "base_url": base_url,
         "database": database,
-        "versions": _versions(),
+        "versions": versions(),
         "passed": all(r.passed for r in results),
         "proofs": [vars(r) for r in results],
         "skipped": skipped,
-        "files": _hashes(pack),
+        "files": {},
     }
-    (pack / "index.html").write_text(_page(manifest))
-    manifest["files"]["index.html"] = hashlib.sha256((pack / "index.html").read_bytes()).hexdigest()
-    (pack / "MANIFEST.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    return manifest
+    return _seal(pack, manifest)
+
+
+def reseal(pack: Path) -> dict[str, Any]:
+    manifest: dict[str, Any] = json.loads((pack / MANIFEST).read_text())
+    return _seal(pack, manifest)
+
+
+def summary(pack: Path, manifest: dict[str, Any]) -> str:
+    proofs = manifest["proofs"]
+    lines = [
+        "",
+        f"Evidence pack {pack}",
+        f"commit {manifest['git_commit']}, {manifest['database']} at {manifest['base_url']}",
+        "",
+    ]
+    for p in proofs:
+        verdict = "PASS" if p["passed"] else "FAIL"
+        lines.append(f"  {verdict}  {p['name']:<18} {p['figure']}"[:118])
+        if not p["passed"] and p["detail"]:
+            lines.append(f"        {p['detail']}"[:118])
+    lines += [f"  SKIP  {name}" for name in manifest.get("skipped", [])]
+    failed = [p["name"] for p in proofs if not p["passed"]]
+    lines += [
+        "",
+        f"{len(proofs) - len(failed)}/{len(proofs)} proofs passed"
+        + (f"; FAILED: {', '.join(failed)}" if failed else "."),
+        f"Open {pack / INDEX}",
+    ]
+    return "\n".join(lines)
 
 
 def _page(manifest: dict[str, Any]) -> str:
+    """A self-contained page: inline CSS, no scripts, no external fonts or images."""
+    esc = html.escape
+    files = manifest["files"]
     rows = "\n".join(
-        f"<tr class='{'pass' if p['passed'] else 'fail'}'><td>{html.escape(p['name'])}</td>"
-        f"<td>{'PASS' if p['passed'] else 'FAIL'}</td><td>{html.escape(p['figure'])}</td>"
-        f"<td><a href='{html.escape(p['file'])}'>{html.escape(p['file'])}</a></td>"
-        f"<td>{html.escape(p['detail'])}</td></tr>"
+        f"<tr class='{'pass' if p['passed'] else 'fail'}'><td>{esc(p['name'])}</td>"
+        f"<td class='verdict'>{'PASS' if p['passed'] else 'FAIL'}</td>"
+        f"<td>{esc(p['figure'])}</td>"
+        + (
+            f"<td><a href='{esc(p['file'])}'>{esc(p['file'])}</a></td>"
+            if p["file"] in files
+            else f"<td>{esc(p['file'])} (not written)</td>"
+        )
+        + f"<td>{esc(p['detail'])}</td></tr>"
         for p in manifest["proofs"]
     )
-    versions = ", ".join(f"{k} {v}" for k, v in manifest["versions"].items())
-    verdict = "All proofs passed" if manifest["passed"] else "Some proofs FAILED"
+    skipped = ", ".join(manifest.get("skipped", []))
+    file_rows = "\n".join(
+        f"<tr><td><a href='{esc(name)}'>{esc(name)}</a></td><td><code>{digest}</code></td></tr>"
+        for name, digest in files.items()
+    )
+    version_rows = "".join(
+        f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>" for k, v in manifest["versions"].items()
+    )
+    passed = sum(1 for p in manifest["proofs"] if p["passed"])
+    verdict = (
+        "All proofs passed"
+        if manifest["passed"]
+        else f"{len(manifest['proofs']) - passed} proof(s) FAILED"
+    )
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Real Estate OS evidence pack</title>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Real Estate OS evidence pack {esc(manifest["generated_at"])}</title>
 <style>
-body {{ font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 70rem; }}
+body {{ font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 72rem;
+  padding: 0 1rem; color: #1f2933; }}
+h1 {{ font-size: 1.5rem; margin-bottom: .25rem; }}
+h2 {{ font-size: 1.1rem; margin-top: 2rem; }}
 table {{ border-collapse: collapse; width: 100%; }}
-td, th {{ border-bottom: 1px solid #d8dee6; padding: .45rem .6rem; text-align: left; }}
-tr.pass td:nth-child(2) {{ color: #1a7f37; font-weight: 600; }}
-tr.fail td:nth-child(2) {{ color: #c62828; font-weight: 600; }}
-.meta {{ color: #5b6776; }}
+td, th {{ border-bottom: 1px solid #d8dee6; padding: .4rem .6rem; text-align: left;
+  vertical-align: top; }}
+th {{ background: #f3f5f8; }}
+.verdict {{ font-weight: 700; }}
+tr.pass .verdict, .ok {{ color: #1a7f37; }}
+tr.fail .verdict, .bad {{ color: #c62828; }}
+.meta {{ color: #52606d; }}
+code {{ font-size: .85em; word-break: break-all; }}
 </style></head><body>
 <h1>Real Estate OS evidence pack</h1>
-<p><strong>{verdict}</strong></p>
-<p class="meta">Generated {html.escape(manifest["generated_at"])} against
-{html.escape(manifest["base_url"])} ({html.escape(manifest["database"])}); commit
-<code>{html.escape(manifest["git_commit"])}</code>.<br>{html.escape(versions)}</p>
-<table><thead><tr><th>proof</th><th>verdict</th><th>figure</th><th>evidence</th><th>detail</th>
-</tr></thead><tbody>
+<p class="{"ok" if manifest["passed"] else "bad"}"><strong>{verdict}</strong>
+({passed}/{len(manifest["proofs"])}){f"; skipped: {esc(skipped)}" if skipped else ""}</p>
+<p class="meta">Generated {esc(manifest["generated_at"])} against {esc(manifest["base_url"])}
+({esc(manifest["database"])}); commit <code>{esc(manifest["git_commit"])}</code>.</p>
+<h2>Proofs</h2>
+<table><thead><tr><th>proof</th><th>verdict</th><th>figure</th><th>evidence</th>
+<th>detail</th></tr></thead><tbody>
 {rows}
 </tbody></table>
-<p class="meta">Every file's sha256 is in <a href="MANIFEST.json">MANIFEST.json</a>.</p>
+<h2>Versions</h2>
+<table><tbody>{version_rows}</tbody></table>
+<h2>Files</h2>
+<p class="meta">sha256 of every file; <a href="{MANIFEST}">{MANIFEST}</a> holds the same list
+and this page's hash.</p>
+<table><thead><tr><th>file</th><th>sha256</th></tr></thead><tbody>
+{file_rows}
+</tbody></table>
 </body></html>
 """
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pack", type=Path)
+    args = parser.parse_args(argv)
+    manifest = reseal(args.pack)
+    print(summary(args.pack, manifest))
+    return 0 if manifest["passed"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

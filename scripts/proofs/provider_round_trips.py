@@ -14,8 +14,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from proofs.harness import ProofContext, ProofResult, check_lines
+from .harness import ProofContext, ProofResult, check_lines
 
+NAME = "providers"
 FILE = "PROVIDERS_PROOF.txt"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
 
@@ -145,6 +146,4 @@ def run(ctx: ProofContext) -> ProofResult:
     checks += _message_round_trips(lines)
     ctx.write(FILE, "\n".join([*lines, "", check_lines(checks)]))
     failed = [label for label, ok in checks if not ok]
-    return ProofResult(
-        "providers", FILE, not failed, f"{len(checks) - len(failed)}/{len(checks)} checks"
-    )
+    return ProofResult(NAME, FILE, not failed, f"{len(checks) - len(failed)}/{len(checks)} checks")
