@@ -31,6 +31,7 @@ from reos.docs_page import mount_docs
 from reos.health.router import router as health_router
 from reos.outreach.outbox import DatabaseOutbox
 from reos.outreach.router import router as outreach_router
+from reos.properties.cost_ledger import DatabaseCostLedger
 from reos.storage.router import router as storage_router
 from reos.users.router import router as users_router
 
@@ -51,8 +52,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         redis.Redis.from_url(settings.redis_url, socket_timeout=2) if settings.redis_url else None
     )
 
-    # Refuses a production start with gaps; in mock mode the outbox lives in the database.
-    provider_set = build_provider_set(settings, outbox=DatabaseOutbox(db))
+    # Refuses a production start with gaps. The mock outbox and the data cost ledger live in
+    # the database, so every process sees the same messages and spends the same budget.
+    provider_set = build_provider_set(
+        settings, outbox=DatabaseOutbox(db), cost_ledger=DatabaseCostLedger(db)
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import SecretStr
 
 from providers.base import ProviderConfigError
+from providers.data.ledger import CostLedger
 from providers.email.port import Outbox
 from providers.factory import ProviderSet, ProviderSettings, build_providers
 from reos.core.local_secrets import local_secret
@@ -76,11 +77,15 @@ def provider_settings(settings: Settings) -> ProviderSettings:
 ENV_NAMES = {"SIGNING_KEY": "STORAGE_SIGNING_KEY", "CALLBACK_SECRET": "PROVIDER_CALLBACK_SECRET"}
 
 
-def build_provider_set(settings: Settings, *, outbox: Outbox | None = None) -> ProviderSet:
+def build_provider_set(
+    settings: Settings, *, outbox: Outbox | None = None, cost_ledger: CostLedger | None = None
+) -> ProviderSet:
     """The providers for this process; in production, refuse with every missing setting at once."""
     missing = settings.production_gaps()
     try:
-        provider_set = build_providers(provider_settings(settings), outbox=outbox)
+        provider_set = build_providers(
+            provider_settings(settings), outbox=outbox, cost_ledger=cost_ledger
+        )
     except ProviderConfigError as exc:
         missing += [ENV_NAMES.get(name, name) for name in exc.missing]
         raise ConfigurationError(missing) from exc

@@ -11,7 +11,7 @@ from reos.models.identity import (
     User,
     role_permissions,
 )
-from reos.models.ops import AuditLog, IdempotencyKey, WebhookLog
+from reos.models.ops import AuditLog, DataProviderCall, IdempotencyKey, WebhookLog
 from reos.models.outreach import (
     Campaign,
     CampaignTarget,
@@ -35,7 +35,8 @@ from reos.models.property import (
 )
 
 # The 35 domain models of the platform specification (AuthSession, the login-session record,
-# OutboxMessage, the mock providers' outbox, and the role_permissions table come on top).
+# OutboxMessage, the mock providers' outbox, DataProviderCall, the data cost ledger, and the
+# role_permissions table come on top).
 ALL_MODELS = (
     User,
     Organization,
@@ -81,6 +82,7 @@ __all__ = [
     "Campaign",
     "CampaignTarget",
     "Contact",
+    "DataProviderCall",
     "Deal",
     "DealStage",
     "DeliverabilityEvent",

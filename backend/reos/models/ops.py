@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reos.core.db import Base, IdMixin, TenantScoped, utcnow
@@ -72,3 +73,16 @@ class WebhookLog(IdMixin, TenantScoped, Base):
     succeeded: Mapped[bool] = mapped_column(default=False)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DataProviderCall(IdMixin, Base):
+    """One paid (or free) property-data call: the ledger the monthly budget reads. Deployment
+    wide, because the budget is the deployment's, whichever organization asked."""
+
+    __tablename__ = "data_provider_calls"
+    __table_args__ = (Index("ix_data_provider_calls_called_at", "called_at"),)
+
+    provider: Mapped[str] = mapped_column(String(40))
+    operation: Mapped[str] = mapped_column(String(40))
+    cost_usd: Mapped[Decimal] = mapped_column(Numeric(10, 4))
+    called_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -20,7 +20,7 @@ from reos.core.db import Base, create_db_engine
 from reos.models import ALL_MODELS
 from tests.services import PG_ADMIN_DSN, need_postgres
 
-HEAD = "0003"
+HEAD = "0004"
 MODEL_TABLES = {m.__tablename__ for m in ALL_MODELS}
 
 
@@ -164,8 +164,8 @@ def test_env_honours_a_sqlalchemy_url_set_in_code(tmp_path: Path) -> None:
 def test_history_is_one_linear_chain() -> None:
     script = ScriptDirectory.from_config(migrations.alembic_config())
     assert script.get_heads() == [HEAD]
-    assert [rev.revision for rev in script.walk_revisions()] == ["0003", "0002", "0001"]
+    assert [rev.revision for rev in script.walk_revisions()] == ["0004", "0003", "0002", "0001"]
     lines = migrations.history_lines()
-    assert len(lines) == 3
-    assert "(head)" in lines[0] and "mock provider outbox" in lines[0]
+    assert len(lines) == 4
+    assert "(head)" in lines[0] and "data provider cost ledger" in lines[0]
     assert "<base>" in lines[-1] and "initial schema" in lines[-1]
