@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from reos.api.deps import CurrentPrincipal, Principal, SessionDep
 from reos.core.errors import BadRequest, Conflict, DomainError, FieldProblem, ValidationFailed
-from reos.core.http.unit_of_work import BufferedResponse, unit_of_work
+from reos.core.http.unit_of_work import BufferedResponse, ResponseHook, unit_of_work
 from reos.core.inflight import InFlightRegistry
 from reos.models import IdempotencyKey
 
@@ -101,7 +101,7 @@ def _claim(
     return record
 
 
-def _store_response(record: IdempotencyKey) -> object:
+def _store_response(record: IdempotencyKey) -> ResponseHook:
     def hook(session: Session, response: BufferedResponse) -> None:
         record.status_code = response.status
         record.response_body = response.body
@@ -143,7 +143,7 @@ async def idempotency_key(
     record = await run_in_threadpool(
         _claim, session, principal, method, path, key, fingerprint, ttl
     )
-    uow.response_hooks.append(_store_response(record))  # type: ignore[arg-type]
+    uow.response_hooks.append(_store_response(record))
     return key
 
 
