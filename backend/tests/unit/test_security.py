@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -128,3 +129,28 @@ def test_fifth_failure_locks_and_resets_the_count() -> None:
     for _ in range(5):
         state = register_failure(state, 5, now=2000.0)
     assert seconds_locked(state, now=2000.0) == 120
+
+
+def test_a_verified_token_still_expires(tokens: TokenService) -> None:
+    soon = issue(tokens, now=datetime.now(UTC) - tokens.access_ttl + timedelta(seconds=3))
+    assert tokens.verify(soon, expected_type="access")  # verified and remembered
+    time.sleep(3.1)
+    with pytest.raises(InvalidToken):
+        tokens.verify(soon, expected_type="access")
+
+
+def test_a_remembered_token_keeps_its_type(tokens: TokenService) -> None:
+    refresh = issue(tokens, token_type="refresh")
+    tokens.verify(refresh, expected_type="refresh")
+    with pytest.raises(InvalidToken):
+        tokens.verify(refresh, expected_type="access")
+
+
+def test_the_memory_of_verified_tokens_is_bounded() -> None:
+    from reos.core.security.tokens import VerifiedTokens
+
+    memory = VerifiedTokens(capacity=2)
+    claims = object()
+    for token in ("a", "b", "c"):
+        memory.put(token, claims)  # type: ignore[arg-type]
+    assert memory.get("a") is None and memory.get("c") is claims

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -84,6 +86,28 @@ def _generate_key_pair(private_path: Path, public_path: Path) -> None:
     tmp.replace(private_path)
 
 
+class VerifiedTokens:
+    """A bounded, thread-safe memory of tokens whose signature and claims already checked out."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.capacity = capacity
+        self._claims: OrderedDict[str, TokenClaims] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> TokenClaims | None:
+        with self._lock:
+            claims = self._claims.get(token)
+            if claims is not None:
+                self._claims.move_to_end(token)
+            return claims
+
+    def put(self, token: str, claims: TokenClaims) -> None:
+        with self._lock:
+            self._claims[token] = claims
+            if len(self._claims) > self.capacity:
+                self._claims.popitem(last=False)
+
+
 class TokenService:
     """Issues and verifies this deployment's tokens."""
 
@@ -96,6 +120,7 @@ class TokenService:
             raise RuntimeError("JWT keys must be an RSA key pair (RS256)")
         self._private: RSAPrivateKey = private
         self._public: RSAPublicKey = public
+        self._verified = VerifiedTokens()
 
     @property
     def access_ttl(self) -> timedelta:
@@ -142,6 +167,21 @@ class TokenService:
         return token, claims
 
     def verify(self, token: str, *, expected_type: TokenType) -> TokenClaims:
+        """The token's claims, or InvalidToken. A token verified before is not verified again
+        (the rate limiter and the auth dependency both read every request's token), but its
+        expiry is checked on every call."""
+        cached = self._verified.get(token)
+        if cached is not None:
+            if cached.token_type != expected_type:
+                raise InvalidToken("wrong token type")
+            if cached.expires_at <= datetime.now(UTC):
+                raise InvalidToken("token expired")
+            return cached
+        claims = self._verify_signature(token, expected_type)
+        self._verified.put(token, claims)
+        return claims
+
+    def _verify_signature(self, token: str, expected_type: TokenType) -> TokenClaims:
         try:
             header = jwt.get_unverified_header(token)
             if header.get("alg") != ALGORITHM or header.get("kid") != self.keys.key_id:
