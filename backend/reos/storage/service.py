@@ -45,12 +45,19 @@ def upload(
     return StoredFile(key, content_type, len(data))
 
 
-def _full_key(organization_id: uuid.UUID, key: str) -> str:
-    return organization_key(organization_id, key)
+def _missing(key: str) -> NotFound:
+    return NotFound(f"No file with key {key!r}.")
 
 
-def download(storage: StorageProvider, *, organization_id: uuid.UUID, key: str) -> StoredObject:
-    return fetch(storage, full_key=_full_key(organization_id, key), key=key)
+def _existing_key(storage: StorageProvider, organization_id: uuid.UUID, key: str) -> str:
+    """The store key of an existing file of this organization; anything else is a 404."""
+    full_key = organization_key(organization_id, key)
+    try:
+        if storage.exists(full_key):
+            return full_key
+    except InvalidObjectKey:
+        pass
+    raise _missing(key)
 
 
 def fetch(storage: StorageProvider, *, full_key: str, key: str) -> StoredObject:
@@ -58,30 +65,20 @@ def fetch(storage: StorageProvider, *, full_key: str, key: str) -> StoredObject:
     try:
         return storage.get(full_key)
     except (ObjectNotFound, InvalidObjectKey) as exc:
-        raise NotFound(f"No file with key {key!r}.") from exc
+        raise _missing(key) from exc
 
 
 def delete(storage: StorageProvider, *, organization_id: uuid.UUID, key: str) -> None:
-    full_key = _full_key(organization_id, key)
-    try:
-        if not storage.exists(full_key):
-            raise NotFound(f"No file with key {key!r}.")
-        storage.delete(full_key)
-    except InvalidObjectKey as exc:
-        raise NotFound(f"No file with key {key!r}.") from exc
+    storage.delete(_existing_key(storage, organization_id, key))
 
 
 def presigned_url(
     storage: StorageProvider, *, organization_id: uuid.UUID, key: str, expires_in: int
 ) -> str:
     """A link that works without a token until it expires."""
-    full_key = _full_key(organization_id, key)
+    full_key = _existing_key(storage, organization_id, key)
     try:
-        if not storage.exists(full_key):
-            raise NotFound(f"No file with key {key!r}.")
         return storage.presigned_url(full_key, expires_in_s=expires_in)
-    except InvalidObjectKey as exc:
-        raise NotFound(f"No file with key {key!r}.") from exc
     except PermanentProviderError as exc:
         raise ValidationFailed(
             str(exc), errors=[FieldProblem("query.expires_in", str(exc), "range")]
