@@ -9,7 +9,6 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, Literal
 
 import jwt
@@ -17,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
+from reos.core.local_secrets import generated_once
 from reos.core.settings import Settings
 
 ALGORITHM = "RS256"
@@ -57,33 +57,23 @@ def load_signing_keys(settings: Settings) -> SigningKeys:
         return SigningKeys(private.encode(), public, settings.jwt_key_id or _key_id(public))
     if settings.mode != "mock":
         raise RuntimeError("JWT_PRIVATE_KEY and JWT_PUBLIC_KEY are required in production mode")
-    key_dir = settings.var_dir / "keys"
-    private_path, public_path = key_dir / "jwt_private.pem", key_dir / "jwt_public.pem"
-    if not private_path.exists():
-        _generate_key_pair(private_path, public_path)
-    public_pem = public_path.read_bytes()
-    return SigningKeys(private_path.read_bytes(), public_pem, _key_id(public_pem))
+    # Only the private key is kept: the public key is derived from it, so the pair can never
+    # disagree, even when two processes start at once.
+    private_pem = generated_once(settings.var_dir / "keys" / "jwt_private.pem", _new_private_key)
+    key = serialization.load_pem_private_key(private_pem, password=None)
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return SigningKeys(private_pem, public_pem, _key_id(public_pem))
 
 
-def _generate_key_pair(private_path: Path, public_path: Path) -> None:
-    private_path.parent.mkdir(parents=True, exist_ok=True)
+def _new_private_key() -> bytes:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_pem = key.private_bytes(
+    return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    public_pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    # Write to a temp name and rename so concurrent first starts never read half a key.
-    tmp = private_path.with_suffix(f".{uuid.uuid4().hex}.tmp")
-    tmp.write_bytes(private_pem)
-    tmp.chmod(0o600)
-    pub_tmp = public_path.with_suffix(f".{uuid.uuid4().hex}.tmp")
-    pub_tmp.write_bytes(public_pem)
-    pub_tmp.replace(public_path)
-    tmp.replace(private_path)
 
 
 class VerifiedTokens:
