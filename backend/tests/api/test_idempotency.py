@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from tests.conftest import DEMO_PASSWORD, Account
+from tests.conftest import DEMO_PASSWORD, Account, add_member
 
 USERS = "/api/v1/users"
 
@@ -61,15 +61,16 @@ def test_same_key_with_another_body_is_refused(client: TestClient, admin: Accoun
     assert total_users(client, admin) == 2
 
 
-def test_keys_are_scoped_per_user(client: TestClient, accounts: dict[str, Account]) -> None:
-    body = member_body()
-    admin = accounts["admin"]
-    client.post(USERS, headers={**admin.headers, "Idempotency-Key": "shared"}, json=body)
-    # The same key from another user is a different key: here a 403, not a replay.
-    other = client.post(
-        USERS, headers={**accounts["sales"].headers, "Idempotency-Key": "shared"}, json=body
-    )
-    assert other.status_code == 403
+def test_keys_are_scoped_per_user(client: TestClient, admin: Account) -> None:
+    second_admin = add_member(client, admin, "admin")
+    headers = {"Idempotency-Key": "shared"}
+    first = client.post(USERS, headers={**admin.headers, **headers}, json=member_body())
+    # Another user's same key is another key: a new request, neither a replay nor a mismatch.
+    other = client.post(USERS, headers={**second_admin.headers, **headers}, json=member_body())
+    assert first.status_code == other.status_code == 201
+    assert "Idempotent-Replayed" not in other.headers
+    assert other.json()["id"] != first.json()["id"]
+    assert total_users(client, admin) == 4
 
 
 def test_a_key_in_flight_is_a_conflict(client: TestClient, admin: Account) -> None:
