@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from .harness import ProofContext, ProofResult, check_lines
@@ -46,6 +48,7 @@ def _storage_round_trip(ctx: ProofContext, lines: list[str]) -> list[tuple[str, 
 
 
 def _message_round_trips(lines: list[str]) -> list[tuple[str, bool]]:
+    from providers.callbacks import InMemoryCallbackSink
     from providers.data.port import PropertyQuery
     from providers.email.port import EmailMessage, load_email_events
     from providers.sms.port import SMSMessage, load_sms_events
@@ -66,29 +69,23 @@ def _message_round_trips(lines: list[str]) -> list[tuple[str, bool]]:
                 text="proof",
             )
         )
-        email_events = [
-            event
-            for callback in providers.callback_sink.drain(later)
-            if callback.channel == "email"
-            for event in load_email_events(
-                callback.headers,
-                callback.body,
-                providers.callback_secret,
-                now=callback.due_at.timestamp(),
-            )
-        ]
         sms = providers.sms.send(SMSMessage(to="+15550100004", body="Showing at 5pm?"))
-        sms_events = [
-            event
-            for callback in providers.callback_sink.drain(later)
-            if callback.channel == "sms"
-            for event in load_sms_events(
+        # Every due callback, each verified against the callback secret as a receiver would.
+        loaders: dict[str, Callable[..., list[Any]]] = {
+            "email": load_email_events,
+            "sms": load_sms_events,
+        }
+        # The provider set built without a sink of the app's keeps callbacks in memory.
+        sink = cast(InMemoryCallbackSink, providers.callback_sink)
+        events: dict[str, list[Any]] = {"email": [], "sms": []}
+        for callback in sink.drain(later):
+            events[callback.channel] += loaders[callback.channel](
                 callback.headers,
                 callback.body,
                 providers.callback_secret,
                 now=callback.due_at.timestamp(),
             )
-        ]
+        email_events, sms_events = events["email"], events["sms"]
         hook = providers.webhook.deliver(
             WebhookDelivery(
                 "https://always-500.webhook.test/hook",

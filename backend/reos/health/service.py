@@ -51,9 +51,10 @@ def check_broker(broker_url: str) -> Check:
     try:
         with Connection(broker_url, connect_timeout=2) as connection:
             connection.ensure_connection(max_retries=1, timeout=2)
+            transport = str(connection.transport_cls)
     except Exception as exc:
         return Check("broker", False, f"unreachable: {type(exc).__name__}")
-    return Check("broker", True, Connection(broker_url).transport_cls)
+    return Check("broker", True, transport)
 
 
 def check_providers(provider_set: ProviderSet) -> list[Check]:
