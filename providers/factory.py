@@ -236,6 +236,7 @@ def _email(
         sink,
         settings.resolved_callback_secret(),
         default_from=sender or "outreach@demo.reos.example",
+        latency_ms=settings.mock_latency_ms,
     )
 
 

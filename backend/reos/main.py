@@ -13,8 +13,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
 from reos.api.idempotency import IdempotentReplay
+from reos.api.jobs import Dispatcher, JobCatalog
 from reos.auth.lockout import MemoryFailureCounter, RedisFailureCounter
 from reos.auth.router import router as auth_router
+from reos.composition import JOBS, process_providers
+from reos.core.celery_app import make_celery
 from reos.core.db import Database
 from reos.core.http.context import RequestContextMiddleware
 from reos.core.http.headers import SecurityHeadersMiddleware
@@ -24,14 +27,16 @@ from reos.core.http.unit_of_work import UnitOfWorkMiddleware
 from reos.core.inflight import MemoryInFlight, RedisInFlight
 from reos.core.logging import configure_logging
 from reos.core.metrics import ApiMetrics
-from reos.core.providers import build_provider_set
 from reos.core.security.tokens import InvalidToken, TokenService
 from reos.core.settings import Settings, get_settings
 from reos.docs_page import mount_docs
 from reos.health.router import router as health_router
-from reos.outreach.outbox import DatabaseOutbox
+from reos.jobs.router import admin_router as dlq_router
+from reos.jobs.router import router as tasks_router
+from reos.leads.router import router as leads_router
+from reos.listings.router import router as listings_router
 from reos.outreach.router import router as outreach_router
-from reos.properties.cost_ledger import DatabaseCostLedger
+from reos.properties.router import router as properties_router
 from reos.storage.router import router as storage_router
 from reos.users.router import router as users_router
 
@@ -44,7 +49,11 @@ def operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name.replace('_', '-')}"
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    jobs: JobCatalog | None = None,
+) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
     db = database or Database(settings)
@@ -52,11 +61,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         redis.Redis.from_url(settings.redis_url, socket_timeout=2) if settings.redis_url else None
     )
 
-    # Refuses a production start with gaps. The mock outbox and the data cost ledger live in
-    # the database, so every process sees the same messages and spends the same budget.
-    provider_set = build_provider_set(
-        settings, outbox=DatabaseOutbox(db), cost_ledger=DatabaseCostLedger(db)
-    )
+    provider_set = process_providers(settings, db)
+    celery = make_celery(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -65,6 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         await run_in_threadpool(provider_set.shutdown_all)
         if redis_client is not None:
             redis_client.close()
+        celery.close()
         if database is None:  # an engine handed in by the caller is the caller's to dispose
             db.dispose()
 
@@ -84,6 +91,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     state = app.state
     state.settings, state.db, state.tokens, state.metrics = settings, db, tokens, metrics
     state.limiter, state.redis, state.providers = limiter, redis_client, provider_set
+    state.jobs, state.dispatcher = jobs or JOBS, Dispatcher(celery)
     state.inflight = RedisInFlight(redis_client) if redis_client else MemoryInFlight()
     state.login_failures = (
         RedisFailureCounter(redis_client) if redis_client else MemoryFailureCounter()
@@ -92,7 +100,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_problem_handlers(app)
     app.add_exception_handler(IdempotentReplay, _replay)
 
-    for router in (health_router, auth_router, users_router, storage_router, outreach_router):
+    for router in (
+        health_router,
+        auth_router,
+        users_router,
+        storage_router,
+        outreach_router,
+        properties_router,
+        listings_router,
+        leads_router,
+        tasks_router,
+        dlq_router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     mount_docs(app, prefix=f"{API_PREFIX}/docs", openapi_url=f"{API_PREFIX}/openapi.json")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -55,6 +56,7 @@ class MockEmailProvider(EmailProvider):
         default_from: str = "outreach@demo.reos.example",
         callback_delay_s: float = 2.0,
         clock: Clock = _utcnow,
+        latency_ms: float = 0.0,
     ) -> None:
         self.outbox = outbox
         self.callback_sink = callback_sink
@@ -62,6 +64,7 @@ class MockEmailProvider(EmailProvider):
         self.default_from = default_from
         self.callback_delay = timedelta(seconds=callback_delay_s)
         self.clock = clock
+        self.latency_ms = latency_ms
 
     def initialize(self) -> None:
         return None
@@ -74,6 +77,9 @@ class MockEmailProvider(EmailProvider):
 
     def send(self, message: EmailMessage) -> SendResult:
         check_message(message, message.from_ or self.default_from)
+        if self.latency_ms:
+            # A slow vendor API: the message is accepted only once the call returns.
+            time.sleep(self.latency_ms / 1000)
         local_part = message.to.rpartition("@")[0].lower()
         if local_part == REJECTED_LOCAL_PART:
             raise PermanentProviderError(

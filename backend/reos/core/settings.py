@@ -78,6 +78,17 @@ class Settings(BaseSettings):
     mock_failure_rate: float = Field(default=0.0, ge=0, le=1)
     storage_max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
 
+    # Background tasks: retries back off exponentially (with jitter) from the base, up to the
+    # cap; a running task proves it is alive every heartbeat, and a run whose heartbeat is older
+    # than three beats is taken over. Redis re-delivers an unacknowledged message after the
+    # visibility timeout, so it must exceed the longest task.
+    task_max_retries: int = Field(default=3, ge=0, le=10)
+    task_retry_backoff_seconds: float = Field(default=2.0, gt=0)
+    task_retry_backoff_max_seconds: float = Field(default=300.0, gt=0)
+    task_heartbeat_seconds: float = Field(default=5.0, gt=0)
+    task_stale_after_seconds: float = Field(default=120.0, gt=0)
+    task_visibility_timeout_seconds: int = Field(default=7200, gt=0)
+
     login_max_failures: int = 5
     idempotency_ttl_hours: int = 24
     log_level: str = "INFO"

@@ -11,7 +11,15 @@ from reos.models.identity import (
     User,
     role_permissions,
 )
-from reos.models.ops import AuditLog, DataProviderCall, IdempotencyKey, WebhookLog
+from reos.models.ops import (
+    AuditLog,
+    DataProviderCall,
+    DeadLetter,
+    IdempotencyKey,
+    TaskEffect,
+    TaskRun,
+    WebhookLog,
+)
 from reos.models.outreach import (
     Campaign,
     CampaignTarget,
@@ -35,8 +43,9 @@ from reos.models.property import (
 )
 
 # The 35 domain models of the platform specification (AuthSession, the login-session record,
-# OutboxMessage, the mock providers' outbox, DataProviderCall, the data cost ledger, and the
-# role_permissions table come on top).
+# OutboxMessage, the mock providers' outbox, DataProviderCall, the data cost ledger, TaskRun,
+# DeadLetter and TaskEffect, the background-task records, and the role_permissions table come
+# on top).
 ALL_MODELS = (
     User,
     Organization,
@@ -83,6 +92,7 @@ __all__ = [
     "CampaignTarget",
     "Contact",
     "DataProviderCall",
+    "DeadLetter",
     "Deal",
     "DealStage",
     "DeliverabilityEvent",
@@ -110,6 +120,8 @@ __all__ = [
     "Reconciliation",
     "Role",
     "SMSTemplate",
+    "TaskEffect",
+    "TaskRun",
     "Team",
     "Transaction",
     "UnsubscribeList",

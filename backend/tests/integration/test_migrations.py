@@ -20,7 +20,7 @@ from reos.core.db import Base, create_db_engine
 from reos.models import ALL_MODELS
 from tests.services import PG_ADMIN_DSN, need_postgres
 
-HEAD = "0004"
+HEAD = "0005"
 MODEL_TABLES = {m.__tablename__ for m in ALL_MODELS}
 
 
@@ -108,8 +108,9 @@ def rls_state(url: URL) -> tuple[int, int, int]:
 def test_row_level_security_revision_goes_down_and_up_on_postgres(pg_url: URL) -> None:
     migrations.upgrade(pg_url)
     tenant_tables = [t for t in Base.metadata.tables.values() if "organization_id" in t.c]
-    # One policy per tenant table and organizations, plus the owner's look-up policy on users.
-    assert rls_state(pg_url) == (len(tenant_tables) + 2, len(tenant_tables) + 1, 1)
+    # One policy per tenant table and organizations, plus the owner's look-ups of users (for
+    # login) and of organization ids (for beat's per-organization fan-out).
+    assert rls_state(pg_url) == (len(tenant_tables) + 3, len(tenant_tables) + 1, 1)
 
     migrations.downgrade(pg_url, "0001")
     assert migrations.current(pg_url) == "0001"
@@ -164,8 +165,14 @@ def test_env_honours_a_sqlalchemy_url_set_in_code(tmp_path: Path) -> None:
 def test_history_is_one_linear_chain() -> None:
     script = ScriptDirectory.from_config(migrations.alembic_config())
     assert script.get_heads() == [HEAD]
-    assert [rev.revision for rev in script.walk_revisions()] == ["0004", "0003", "0002", "0001"]
+    assert [rev.revision for rev in script.walk_revisions()] == [
+        "0005",
+        "0004",
+        "0003",
+        "0002",
+        "0001",
+    ]
     lines = migrations.history_lines()
-    assert len(lines) == 4
-    assert "(head)" in lines[0] and "data provider cost ledger" in lines[0]
+    assert len(lines) == 5
+    assert "(head)" in lines[0] and "background task records" in lines[0]
     assert "<base>" in lines[-1] and "initial schema" in lines[-1]

@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 
 import reos.models
 from reos.core.db import Base, SoftDeleteMixin, TenantScoped, utcnow
-from reos.models import crm, deal, identity, outreach, portfolio, property
+from reos.models import crm, deal, identity, ops, outreach, portfolio, property
 
 SPEC_MODELS = {
     "User", "Organization", "Team", "Role", "Permission",
@@ -73,6 +73,8 @@ ENUMS: list[tuple[str, str, tuple[str, ...]]] = [
     ("unsubscribe_list", "source", outreach.DNC_SOURCES),
     ("deals", "status", deal.DEAL_STATUSES),
     ("transactions", "transaction_type", portfolio.TRANSACTION_TYPES),
+    ("task_runs", "status", ops.TASK_STATUSES),
+    ("task_runs", "queue", ops.TASK_QUEUES),
 ]
 ENUM_VALUES = {(table, column): values for table, column, values in ENUMS}
 

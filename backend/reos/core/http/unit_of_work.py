@@ -120,7 +120,8 @@ class UnitOfWorkMiddleware:
                 await send(start)
                 await send({"type": "http.response.body", "body": response.body})
                 for callback in uow.after_commit:
-                    callback()
+                    # Sending to a broker blocks; keep it off the event loop.
+                    await run_in_threadpool(callback)
                 return
             await send(message)
 

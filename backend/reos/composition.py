@@ -1,0 +1,28 @@
+"""What the API and the worker are both assembled from: the job catalog and the providers.
+
+The one module below the entry points that knows every feature, so neither `reos.main` nor
+`reos.worker` lists them twice, and features stay unaware of each other.
+"""
+
+from __future__ import annotations
+
+from providers.factory import ProviderSet
+from reos.api.jobs import JobCatalog, catalog
+from reos.core.db import Database
+from reos.core.providers import build_provider_set
+from reos.core.settings import Settings
+from reos.jobs.maintenance import MAINTENANCE_JOBS
+from reos.outreach.jobs import DELIVER_WEBHOOK, SEND_EMAIL
+from reos.outreach.outbox import DatabaseOutbox
+from reos.properties.cost_ledger import DatabaseCostLedger
+
+JOBS: JobCatalog = catalog(DELIVER_WEBHOOK, SEND_EMAIL, *MAINTENANCE_JOBS)
+
+
+def process_providers(settings: Settings, database: Database) -> ProviderSet:
+    """The providers of one process. Refuses a production start with gaps. The mock outbox and
+    the data cost ledger live in the database, so every process sees the same messages and
+    spends the same budget."""
+    return build_provider_set(
+        settings, outbox=DatabaseOutbox(database), cost_ledger=DatabaseCostLedger(database)
+    )

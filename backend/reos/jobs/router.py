@@ -1,0 +1,141 @@
+"""HTTP endpoints of /api/v1/tasks and /api/v1/admin/dlq."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, status
+
+from reos.api.deps import Principal, SessionDep, require
+from reos.api.idempotency import IdempotencyKeyDep
+from reos.api.responses import READ_ERRORS, WRITE_ERRORS, errors
+from reos.core.pagination import Page, PageParams, page_params
+from reos.core.security.rbac import Permission
+from reos.jobs import service
+from reos.jobs.schemas import (
+    TASK_STATUS_PATTERN,
+    DeadLetterOut,
+    ReplayOut,
+    RetryIn,
+    TaskIn,
+    TaskOut,
+    TaskTypeOut,
+)
+
+router = APIRouter(prefix="/tasks", tags=["tasks"])
+admin_router = APIRouter(prefix="/admin/dlq", tags=["admin"])
+
+CanRead = Annotated[Principal, Depends(require(Permission.TASKS_READ))]
+CanWrite = Annotated[Principal, Depends(require(Permission.TASKS_WRITE))]
+IsAdmin = Annotated[Principal, Depends(require(Permission.ADMIN))]
+Pagination = Annotated[PageParams, Depends(page_params)]
+
+
+@router.get("", response_model=Page[TaskOut], responses=errors(401, 403, 422, 429))
+def list_tasks(
+    principal: CanRead,
+    session: SessionDep,
+    page: Pagination,
+    status_: Annotated[str | None, Query(alias="status", pattern=TASK_STATUS_PATTERN)] = None,
+    task_type: Annotated[str | None, Query(max_length=80)] = None,
+) -> Page[TaskOut]:
+    """Your organization's background tasks, newest first, with status, progress and timings."""
+    runs, total = service.list_runs(session, page, status=status_, task_type=task_type)
+    return Page[TaskOut](
+        items=[TaskOut.of(run) for run in runs],
+        total=total,
+        page=page.page,
+        page_size=page.page_size,
+    )
+
+
+@router.get("/types", response_model=list[TaskTypeOut], responses=errors(401, 403, 429))
+def list_task_types(request: Request, principal: CanRead) -> list[TaskTypeOut]:
+    """The task types POST /tasks starts, each with the JSON schema of its arguments."""
+    jobs = service.jobs_of(request)
+    return [TaskTypeOut.of(jobs[name]) for name in service.startable(request)]
+
+
+@router.post(
+    "", status_code=status.HTTP_202_ACCEPTED, response_model=TaskOut, responses=WRITE_ERRORS
+)
+def start_task(
+    body: TaskIn, request: Request, principal: CanWrite, _key: IdempotencyKeyDep
+) -> TaskOut:
+    """Start a task of a documented type (see GET /tasks/types); it runs in the worker."""
+    run = service.start(request, body.task_type, body.arguments, principal.user_id)
+    return TaskOut.of(run)
+
+
+@router.post(
+    "/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=list[TaskOut],
+    responses=WRITE_ERRORS,
+)
+def retry_tasks(
+    body: RetryIn, request: Request, principal: CanWrite, session: SessionDep
+) -> list[TaskOut]:
+    """Run failed or dead-lettered tasks again, as new tasks linked to the old ones."""
+    runs = service.retry(request, session, body.task_ids, principal.user_id)
+    return [TaskOut.of(run) for run in runs]
+
+
+@router.get("/{task_id}", response_model=TaskOut, responses=READ_ERRORS)
+def get_task(task_id: uuid.UUID, principal: CanRead, session: SessionDep) -> TaskOut:
+    """One task: status, progress `{processed, total}`, result or error, attempts."""
+    return TaskOut.of(service.get_run(session, task_id))
+
+
+@router.delete(
+    "/{task_id}",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=TaskOut,
+    responses=errors(401, 403, 404, 409, 422, 429),
+)
+def cancel_task(task_id: uuid.UUID, principal: CanWrite, session: SessionDep) -> TaskOut:
+    """Cancel: a pending task never starts; a running one stops at its next progress report."""
+    run = service.cancel(session, service.get_run(session, task_id))
+    return TaskOut.of(run)
+
+
+@admin_router.get("", response_model=Page[DeadLetterOut], responses=errors(401, 403, 422, 429))
+def list_dead_letters(
+    principal: IsAdmin,
+    session: SessionDep,
+    page: Pagination,
+    task_type: Annotated[str | None, Query(max_length=80)] = None,
+    replayed: bool | None = None,
+) -> Page[DeadLetterOut]:
+    """Dead-lettered tasks of your organization, newest first."""
+    entries, total = service.list_dead_letters(
+        session, page, task_type=task_type, replayed=replayed
+    )
+    return Page[DeadLetterOut](
+        items=[DeadLetterOut.of(entry) for entry in entries],
+        total=total,
+        page=page.page,
+        page_size=page.page_size,
+    )
+
+
+@admin_router.get("/{entry_id}", response_model=DeadLetterOut, responses=READ_ERRORS)
+def get_dead_letter(entry_id: uuid.UUID, principal: IsAdmin, session: SessionDep) -> DeadLetterOut:
+    """One dead-letter entry, with its error and traceback."""
+    return DeadLetterOut.of(service.get_dead_letter(session, entry_id), full=True)
+
+
+@admin_router.post(
+    "/{entry_id}/replay",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ReplayOut,
+    responses=errors(401, 403, 404, 409, 422, 429),
+)
+def replay_dead_letter(
+    entry_id: uuid.UUID, request: Request, principal: IsAdmin, session: SessionDep
+) -> ReplayOut:
+    """Replay a dead-lettered task once, as a new task; a second replay is a 409."""
+    entry = service.get_dead_letter(session, entry_id)
+    run = service.replay(request, session, entry, principal.user_id)
+    return ReplayOut(dead_letter=DeadLetterOut.of(entry), task=TaskOut.of(run))

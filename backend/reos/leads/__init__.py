@@ -1,0 +1,1 @@
+"""Leads and the CRM around them: activities, notes, timeline and explainable scores."""
