@@ -65,10 +65,12 @@ def make_celery(settings: Settings) -> Celery:
         task_store_errors_even_if_ignored=False,
         task_serializer="json",
         accept_content=["json"],
-        broker_transport_options={
-            "visibility_timeout": settings.task_visibility_timeout_seconds,
-            "polling_interval": 0.5,
-        },
+        # Redis only: the SQLAlchemy transport hands its options to create_engine().
+        broker_transport_options=(
+            {"visibility_timeout": settings.task_visibility_timeout_seconds}
+            if url.startswith(("redis://", "rediss://"))
+            else {}
+        ),
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         worker_cancel_long_running_tasks_on_connection_loss=True,
