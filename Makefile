@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install demo api migrate seed test lint format proofs checklist lock clean
+.PHONY: help install demo api worker beat migrate seed test lint format proofs checklist lock clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,13 @@ demo: install migrate seed ## Migrate, seed and run the platform in the foregrou
 
 api: install ## Run the API alone in the foreground (HOST, PORT)
 	$(BIN)/uvicorn reos.main:create_app --factory --host $(HOST) --port $(PORT) --no-server-header
+
+worker: install ## Run the Celery worker in the foreground (CELERY_BROKER_URL; embedded when unset)
+	$(BIN)/celery -A reos.worker:celery worker -Q high_priority,default,low_priority --pool threads --concurrency 4 -l INFO
+
+beat: install ## Run Celery beat in the foreground (housekeeping schedule, lost-task recovery)
+	@mkdir -p var
+	$(BIN)/celery -A reos.worker:celery beat -s var/celerybeat-schedule -l INFO
 
 migrate: install ## Apply database migrations
 	$(BIN)/alembic -c backend/alembic.ini upgrade head

@@ -13,7 +13,14 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+mkdir -p var
 "$BIN/uvicorn" reos.main:create_app --factory --host "$HOST" --port "$PORT" --no-server-header &
+pids+=($!)
+# The worker and beat share the broker named by CELERY_BROKER_URL (an SQLite file when unset).
+"$BIN/celery" -A reos.worker:celery worker -Q high_priority,default,low_priority \
+  --pool threads --concurrency 4 -l WARNING &
+pids+=($!)
+"$BIN/celery" -A reos.worker:celery beat -s var/celerybeat-schedule -l WARNING &
 pids+=($!)
 
 cat <<MSG
@@ -22,6 +29,7 @@ cat <<MSG
     API           http://$HOST:$PORT/api/v1
     API docs      http://$HOST:$PORT/api/v1/docs
     Health        http://$HOST:$PORT/api/v1/readyz
+    Tasks         http://$HOST:$PORT/api/v1/tasks (worker and beat running)
   Demo logins (password DemoPass123!, mock mode only):
     admin@demo.reos.example   sales@demo.reos.example
     agent@demo.reos.example   viewer@demo.reos.example
