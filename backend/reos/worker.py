@@ -92,7 +92,7 @@ def create_worker(settings: Settings | None = None, jobs: JobCatalog | None = No
                 state["runtime"] = current
             return current
 
-    @app.task(name=RUN_JOB, bind=True, max_retries=None)
+    @app.task(name=RUN_JOB, bind=True, max_retries=None, shared=False)
     def run_job(self: Task, run_id: str, organization_id: str) -> str:
         outcome = runtime().runner.run(uuid.UUID(run_id), uuid.UUID(organization_id))
         if outcome.status in {"retry", "deferred"}:
@@ -106,19 +106,19 @@ def create_worker(settings: Settings | None = None, jobs: JobCatalog | None = No
             )
         return outcome.status
 
-    @app.task(name=DEAD_LETTER)
+    @app.task(name=DEAD_LETTER, shared=False)
     def dead_letter(run_id: str, organization_id: str, dead_letter_id: str) -> None:
         """Only a worker told to drain the DLQ runs this; the entry itself is in the database."""
         log.info("dlq_message_drained", run_id=run_id, dead_letter_id=dead_letter_id)
 
-    @app.task(name=START_SCHEDULED)
+    @app.task(name=START_SCHEDULED, shared=False)
     def start_scheduled(task_type: str) -> int:
         current = runtime()
         return len(
             schedule.fan_out(current.database, current.dispatcher, settings, catalog[task_type])
         )
 
-    @app.task(name=RECOVER_LOST)
+    @app.task(name=RECOVER_LOST, shared=False)
     def recover_lost() -> dict[str, int]:
         current = runtime()
         recovered = schedule.recover_lost(current.database, current.dispatcher, settings)
@@ -135,4 +135,5 @@ def create_worker(settings: Settings | None = None, jobs: JobCatalog | None = No
     return app
 
 
+# Tasks are registered on this app only (shared=False): each app built here has its own runtime.
 celery = create_worker()
