@@ -24,6 +24,7 @@ until STAMP=$(date -u +%Y%m%d_%H%M%S) && mkdir "audit_artifacts/$STAMP" 2>/dev/n
 PACK="$PWD/audit_artifacts/$STAMP"
 export MODE=mock PYTHONUNBUFFERED=1
 api_pid=""
+worker_pid=""
 
 stop_api() {
   [ -n "$api_pid" ] || return 0
@@ -33,7 +34,15 @@ stop_api() {
   wait "$api_pid" 2>/dev/null || true
   api_pid=""
 }
-trap stop_api EXIT
+stop_worker() {
+  [ -n "$worker_pid" ] || return 0
+  kill -TERM "$worker_pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$worker_pid" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL "$worker_pid" 2>/dev/null || true
+  wait "$worker_pid" 2>/dev/null || true
+  worker_pid=""
+}
+trap 'stop_worker; stop_api' EXIT
 trap 'exit 130' INT TERM
 
 # Print "$ command", its output and "[exit status N]": the proofs read these markers.
@@ -61,6 +70,16 @@ capture_database() {
     logged --note "run #1" "$BIN/python" scripts/seed_demo_data.py
     logged --note "run #2" "$BIN/python" scripts/seed_demo_data.py
   } > "$PACK/SEED_LOG.txt"
+}
+
+# The worker of the stack under proof. It delivers webhooks over real HTTP, loopback allowed,
+# so the DLQ proof can aim a task at a subscriber it controls; retries back off from 0.5 s.
+start_worker() {
+  echo "==> worker (log: $PACK/worker.log)"
+  WEBHOOK_PROVIDER=http WEBHOOK_ALLOW_HOSTS=127.0.0.1 TASK_RETRY_BACKOFF_SECONDS=0.5 \
+    "$BIN/celery" -A reos.worker:celery worker -Q high_priority,default,low_priority \
+    --pool threads --concurrency 2 -l WARNING > "$PACK/worker.log" 2>&1 &
+  worker_pid=$!
 }
 
 wait_healthy() {  # up to 30 s, giving up early if the API process died
@@ -94,15 +113,18 @@ print(s.getsockname()[1])')
     echo "The API did not become healthy within 30 s; the proofs will record the failures." >&2
     tail -n 20 "$PACK/api.log" >&2 || true
   fi
+  start_worker
   run_args+=(--reseal-later)  # sealed below, once the API has stopped writing api.log
 elif [ "${CAPTURE_DB:-0}" = 1 ]; then
   capture_database
+  start_worker  # the stack shares this environment's database and broker
 else
   run_args+=(--no-captures)  # a stack elsewhere: its database is not ours to describe
 fi
 
 rc=0
 "$BIN/python" -m scripts.proofs.run --pack "$PACK" --base-url "$BASE_URL" "${run_args[@]}" || rc=$?
+stop_worker
 if [ -n "$api_pid" ]; then
   stop_api
   rc=0

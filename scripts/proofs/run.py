@@ -30,6 +30,7 @@ PROOFS = (
     "security_headers",
     "idempotency",
     "provider_round_trips",
+    "dlq_replay",
     "rate_limit",  # last among the HTTP proofs: it spends the viewer's whole window
     "static_snapshot",
     "test_results",
