@@ -74,9 +74,11 @@ capture_database() {
 
 # The worker of the stack under proof. It delivers webhooks over real HTTP, loopback allowed,
 # so the DLQ proof can aim a task at a subscriber it controls; retries back off from 0.5 s.
+# The mock vendors' callbacks go to the API under proof.
 start_worker() {
   echo "==> worker (log: $PACK/worker.log)"
-  WEBHOOK_PROVIDER=http WEBHOOK_ALLOW_HOSTS=127.0.0.1 TASK_RETRY_BACKOFF_SECONDS=0.5 \
+  PUBLIC_BASE_URL="$BASE_URL" WEBHOOK_PROVIDER=http WEBHOOK_ALLOW_HOSTS=127.0.0.1 \
+    TASK_RETRY_BACKOFF_SECONDS=0.5 \
     "$BIN/celery" -A reos.worker:celery worker -Q high_priority,default,low_priority \
     --pool threads --concurrency 2 -l WARNING > "$PACK/worker.log" 2>&1 &
   worker_pid=$!

@@ -6,6 +6,7 @@ The one module below the entry points that knows every feature, so neither `reos
 
 from __future__ import annotations
 
+from providers.callbacks import CallbackDeliverer, InMemoryCallbackSink
 from providers.factory import ProviderSet
 from reos.api.jobs import JobCatalog, catalog
 from reos.core.db import Database
@@ -25,4 +26,19 @@ def process_providers(settings: Settings, database: Database) -> ProviderSet:
     spends the same budget."""
     return build_provider_set(
         settings, outbox=DatabaseOutbox(database), cost_ledger=DatabaseCostLedger(database)
+    )
+
+
+CALLBACK_PATH = "/api/v1/outreach/webhooks/{channel}"
+
+
+def callback_delivery(settings: Settings, providers: ProviderSet) -> CallbackDeliverer | None:
+    """In mock mode the worker also plays the vendors' webhook dispatcher: the callbacks its
+    mock sends produce (bounces, STOP replies, receipts) are POSTed to the API's receiver at
+    PUBLIC_BASE_URL. Real vendors call the receiver themselves."""
+    if not isinstance(providers.callback_sink, InMemoryCallbackSink):
+        return None
+    base = settings.public_base_url.rstrip("/")
+    return CallbackDeliverer(
+        providers.callback_sink, lambda channel: base + CALLBACK_PATH.format(channel=channel)
     )

@@ -18,9 +18,10 @@ from celery.exceptions import Reject
 from celery.schedules import crontab
 from celery.signals import worker_process_shutdown, worker_shutdown
 
+from providers.callbacks import CallbackDeliverer
 from providers.factory import ProviderSet
 from reos.api.jobs import Dispatcher, JobCatalog
-from reos.composition import JOBS, process_providers
+from reos.composition import JOBS, callback_delivery, process_providers
 from reos.core.celery_app import DEAD_LETTER, DLQ, RUN_JOB, broker_url, is_rabbitmq, make_celery
 from reos.core.db import Database
 from reos.core.logging import configure_logging, get_logger
@@ -41,8 +42,11 @@ class WorkerRuntime:
     dispatcher: Dispatcher
     runner: JobRunner
     pid: int
+    callbacks: CallbackDeliverer | None = None
 
     def close(self) -> None:
+        if self.callbacks is not None:
+            self.callbacks.stop()
         self.providers.shutdown_all()
         self.database.dispose()
 
@@ -88,7 +92,10 @@ def create_worker(settings: Settings | None = None, jobs: JobCatalog | None = No
                     dispatcher=Dispatcher(app),
                     runner=JobRunner(settings, database, providers, catalog),
                     pid=os.getpid(),
+                    callbacks=callback_delivery(settings, providers),
                 )
+                if current.callbacks is not None:
+                    current.callbacks.start()
                 state["runtime"] = current
             return current
 

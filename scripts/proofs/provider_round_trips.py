@@ -1,15 +1,18 @@
 """PROVIDERS_PROOF.txt: each provider's mode and health, and a round trip through each.
 
 Storage goes through the running API (upload → presigned link → download without a token).
-Email, SMS, webhook and data go through a provider set built from the same settings as the
-stack, because no endpoint sends messages yet: a bounce address must come back as a signed
-hard-bounce callback, a STOP number as an inbound STOP, the always-500 host as a 500.
+Email, SMS, webhook and data are first exercised on a provider set built from the same settings
+as the stack: a bounce address must come back as a signed hard-bounce callback, a STOP number as
+an inbound STOP, the always-500 host as a 500. Then the whole path runs through the stack: an
+email task to a bounce address is sent by the worker, and the mock vendor's bounce callback is
+POSTed to the API's receiver, which records it on the outbox message.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -124,6 +127,43 @@ def _message_round_trips(lines: list[str]) -> list[tuple[str, bool]]:
     ]
 
 
+def _bounce_through_the_stack(ctx: ProofContext, lines: list[str]) -> list[tuple[str, bool]]:
+    """email.send to bounce@ through the worker; the mock vendor's signed bounce callback is
+    POSTed to the API's receiver, which records it and blocks the address."""
+    auth = ctx.bearer("admin")
+    recipient = f"bounce@proof-{uuid.uuid4().hex[:8]}.example"
+    started = ctx.client.post(
+        "/api/v1/tasks",
+        headers=auth,
+        json={
+            "task_type": "email.send",
+            "arguments": {"to": recipient, "subject": "Proof", "text": "A bounce, please"},
+        },
+    ).json()
+    message: dict[str, Any] = {}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        outbox = ctx.client.get("/api/v1/outreach/outbox?page_size=100", headers=auth).json()
+        message = next((m for m in outbox.get("items", []) if m["recipient"] == recipient), {})
+        if message.get("status") == "bounce_hard":
+            break
+        time.sleep(0.3)
+    task = ctx.client.get(f"/api/v1/tasks/{started.get('id')}", headers=auth).json()
+    lines += [
+        "",
+        f"email.send to {recipient} through the worker: task {task.get('status')}",
+        f"outbox message {message.get('provider_message_id')}: status {message.get('status')} "
+        "(set by the bounce callback the API received and verified)",
+    ]
+    return [
+        ("stack: email task sent by the worker", task.get("status") == "succeeded"),
+        (
+            "stack: bounce callback delivered to and recorded by the API",
+            message.get("status") == "bounce_hard",
+        ),
+    ]
+
+
 def run(ctx: ProofContext) -> ProofResult:
     ready = ctx.client.get("/api/v1/readyz").json()["checks"]
     lines = ["provider modes (from /api/v1/readyz):"]
@@ -141,6 +181,7 @@ def run(ctx: ProofContext) -> ProofResult:
     lines.append("")
     checks += _storage_round_trip(ctx, lines)
     checks += _message_round_trips(lines)
+    checks += _bounce_through_the_stack(ctx, lines)
     ctx.write(FILE, "\n".join([*lines, "", check_lines(checks)]))
     failed = [label for label, ok in checks if not ok]
     return ProofResult(NAME, FILE, not failed, f"{len(checks) - len(failed)}/{len(checks)} checks")

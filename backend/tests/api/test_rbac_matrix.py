@@ -26,6 +26,9 @@ PUBLIC = {
     ("POST", "/api/v1/auth/refresh"),
     ("GET", "/api/v1/docs"),
     ("GET", "/api/v1/docs/init.js"),
+    # Provider callbacks: authenticated by their signature, not a token.
+    ("POST", "/api/v1/outreach/webhooks/email"),
+    ("POST", "/api/v1/outreach/webhooks/sms"),
 }
 SIGNED_IN = {("POST", "/api/v1/auth/logout"), ("GET", "/api/v1/auth/me")}
 

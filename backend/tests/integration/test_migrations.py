@@ -20,7 +20,7 @@ from reos.core.db import Base, create_db_engine
 from reos.models import ALL_MODELS
 from tests.services import PG_ADMIN_DSN, need_postgres
 
-HEAD = "0005"
+HEAD = "0006"
 MODEL_TABLES = {m.__tablename__ for m in ALL_MODELS}
 
 
@@ -108,9 +108,9 @@ def rls_state(url: URL) -> tuple[int, int, int]:
 def test_row_level_security_revision_goes_down_and_up_on_postgres(pg_url: URL) -> None:
     migrations.upgrade(pg_url)
     tenant_tables = [t for t in Base.metadata.tables.values() if "organization_id" in t.c]
-    # One policy per tenant table and organizations, plus the owner's look-ups of users (for
-    # login) and of organization ids (for beat's per-organization fan-out).
-    assert rls_state(pg_url) == (len(tenant_tables) + 3, len(tenant_tables) + 1, 1)
+    # One policy per tenant table and organizations, plus the owner's look-ups: users (login),
+    # organization ids (beat's fan-out), messages (provider callbacks, on two tables).
+    assert rls_state(pg_url) == (len(tenant_tables) + 5, len(tenant_tables) + 1, 1)
 
     migrations.downgrade(pg_url, "0001")
     assert migrations.current(pg_url) == "0001"
@@ -166,6 +166,7 @@ def test_history_is_one_linear_chain() -> None:
     script = ScriptDirectory.from_config(migrations.alembic_config())
     assert script.get_heads() == [HEAD]
     assert [rev.revision for rev in script.walk_revisions()] == [
+        "0006",
         "0005",
         "0004",
         "0003",
@@ -173,6 +174,6 @@ def test_history_is_one_linear_chain() -> None:
         "0001",
     ]
     lines = migrations.history_lines()
-    assert len(lines) == 5
-    assert "(head)" in lines[0] and "background task records" in lines[0]
+    assert len(lines) == 6
+    assert "(head)" in lines[0] and "provider callback lookup" in lines[0]
     assert "<base>" in lines[-1] and "initial schema" in lines[-1]
