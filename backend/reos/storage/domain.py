@@ -57,8 +57,3 @@ def safe_filename(filename: str | None) -> str:
 def new_object_key(filename: str | None) -> str:
     """The key a client sees: unique, and carrying a readable file name."""
     return f"{uuid.uuid4().hex}/{safe_filename(filename)}"
-
-
-def organization_key(organization_id: uuid.UUID, key: str) -> str:
-    """Where an organization's key lives in the store; other organizations cannot name it."""
-    return f"orgs/{organization_id}/{key}"

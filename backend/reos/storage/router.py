@@ -21,9 +21,9 @@ from reos.api.deps import (
 from reos.api.idempotency import IdempotencyKeyDep
 from reos.api.responses import READ_ERRORS, WRITE_ERRORS, errors
 from reos.core.errors import Forbidden
+from reos.core.object_keys import organization_key
 from reos.core.security.rbac import Permission
 from reos.storage import service
-from reos.storage.domain import organization_key
 
 router = APIRouter(prefix="/storage", tags=["storage"])
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from providers.base import PermanentProviderError
 from providers.storage.port import InvalidObjectKey, ObjectNotFound, StorageProvider, StoredObject
 from reos.core.errors import FieldProblem, NotFound, PayloadTooLarge, ValidationFailed
-from reos.storage.domain import accepted_type, new_object_key, organization_key
+from reos.core.object_keys import organization_key
+from reos.storage.domain import accepted_type, new_object_key
 
 
 @dataclass(frozen=True)

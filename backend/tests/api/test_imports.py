@@ -1,0 +1,83 @@
+"""CSV imports through the API and the worker: 202 with a task, row errors with the file's own
+row numbers, valid rows imported regardless, and a re-import that creates nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from reos.core.db import Database
+from reos.core.settings import Settings
+from tests.conftest import Account, add_member, make_app, register
+from tests.jobs_support import run_until_settled, runner_for
+
+LEADS_CSV = (
+    b"first_name,last_name,email,phone,source\n"
+    b"Ada,Lovelace,ada@example.com,(415) 555-0100,referral\n"
+    b"Bob,Builder,not-an-email,,website\n"
+    b"Cy,Young,cy@example.com,,website\n"
+)
+
+
+def import_leads(client: TestClient, account: Account, data: bytes) -> Any:
+    return client.post(
+        "/api/v1/leads/import",
+        headers=account.headers,
+        files={"file": ("leads.csv", data, "text/csv")},
+    )
+
+
+def finish(client: TestClient, account: Account, task_id: str) -> dict[str, Any]:
+    outcomes = run_until_settled(runner_for(client.app), task_id, account.organization_id)
+    assert outcomes[-1].status == "succeeded", outcomes
+    task: dict[str, Any] = client.get(f"/api/v1/tasks/{task_id}", headers=account.headers).json()
+    return task
+
+
+def test_a_lead_import_runs_as_a_task_and_reports_rows_by_their_file_number(
+    client: TestClient, admin: Account
+) -> None:
+    accepted = import_leads(client, admin, LEADS_CSV)
+    assert accepted.status_code == 202, accepted.text
+    body = accepted.json()
+    assert body["status"] == "pending" and body["status_url"] == f"/api/v1/tasks/{body['task_id']}"
+
+    task = finish(client, admin, body["task_id"])
+    assert task["task_type"] == "leads.import_csv" and task["queue"] == "low_priority"
+    result = task["result"]
+    assert (result["created"], result["duplicates"]) == (2, 0)
+    assert [(e["row"], e["field"]) for e in result["errors"]] == [(3, "email")]
+    assert task["progress"] == {"processed": 3, "total": 3}
+    leads = client.get("/api/v1/leads?sort=last_name", headers=admin.headers).json()
+    assert [lead["last_name"] for lead in leads["items"]] == ["Lovelace", "Young"]
+
+    again = finish(client, admin, import_leads(client, admin, LEADS_CSV).json()["task_id"])
+    assert (again["result"]["created"], again["result"]["duplicates"]) == (0, 2)
+    assert client.get("/api/v1/leads", headers=admin.headers).json()["total"] == 2
+
+
+def test_an_import_belongs_to_its_organization(client: TestClient, admin: Account) -> None:
+    task_id = import_leads(client, admin, LEADS_CSV).json()["task_id"]
+    finish(client, admin, task_id)
+    other = register(client, "Other Realty")
+    assert client.get(f"/api/v1/tasks/{task_id}", headers=other.headers).status_code == 404
+    assert client.get("/api/v1/leads", headers=other.headers).json()["total"] == 0
+
+
+def test_bad_uploads_are_refused_before_any_task_starts(
+    settings: Settings, database: Database, owner_engine: Any
+) -> None:
+    app = make_app(settings, database, storage_max_upload_bytes=64)
+    with TestClient(app) as client:
+        admin = register(client)
+        viewer = add_member(client, admin, "viewer")
+        too_big = import_leads(client, admin, LEADS_CSV)
+        assert too_big.status_code == 413
+        not_text = import_leads(client, admin, b"\xff\xfe\x00binary")
+        assert not_text.status_code == 422
+        assert not_text.json()["errors"][0]["field"] == "body.file"
+        empty = import_leads(client, admin, b"  \n")
+        assert empty.status_code == 422
+        assert import_leads(client, viewer, b"first_name\n").status_code == 403
+        assert client.get("/api/v1/tasks", headers=admin.headers).json()["total"] == 0
