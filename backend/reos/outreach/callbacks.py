@@ -189,7 +189,7 @@ def record(session: Session, events: list[Event], provider: str) -> Receipt:
     return receipt
 
 
-def _attempt_of(event: Event) -> Select[tuple[OutreachAttempt]]:
+def _attempt_of(event: Event) -> Select[OutreachAttempt]:
     """The attempt an event is about: by message id, or for a reply the latest attempt to
     the address that wrote back."""
     query = select(OutreachAttempt)
