@@ -19,7 +19,7 @@ from providers.email.port import EmailProvider, InMemoryOutbox, Outbox
 from providers.email.sendgrid import SendGridEmailProvider
 from providers.email.smtp import SMTPEmailProvider
 from providers.sms.mock import DEFAULT_FROM, MockSMSProvider
-from providers.sms.port import SMSProvider
+from providers.sms.port import SMSOutbox, SMSProvider
 from providers.sms.twilio import TwilioSMSProvider
 from providers.storage.local import LocalStorage
 from providers.storage.memory import MemoryStorage
@@ -240,7 +240,9 @@ def _email(
     )
 
 
-def _sms(settings: ProviderSettings, choice: str, sink: CallbackSink) -> SMSProvider:
+def _sms(
+    settings: ProviderSettings, choice: str, sink: CallbackSink, outbox: object
+) -> SMSProvider:
     if choice == "twilio":
         return TwilioSMSProvider(
             str(settings.twilio_account_sid),
@@ -251,6 +253,8 @@ def _sms(settings: ProviderSettings, choice: str, sink: CallbackSink) -> SMSProv
         sink,
         settings.resolved_callback_secret(),
         default_from=settings.twilio_from_number or DEFAULT_FROM,
+        # The app's outbox keeps SMS too; a test's in-memory email outbox does not.
+        outbox=outbox if isinstance(outbox, SMSOutbox) else None,
     )
 
 
@@ -302,7 +306,7 @@ def build_providers(
     return ProviderSet(
         data=_data(settings, choices["data"], ledger),
         email=_email(settings, choices["email"], outbox, sink),
-        sms=_sms(settings, choices["sms"], sink),
+        sms=_sms(settings, choices["sms"], sink, outbox),
         webhook=_webhook(settings, choices["webhook"]),
         storage=_storage(settings, choices["storage"]),
         signing_key=settings.signing_key,

@@ -14,11 +14,11 @@ from reos.core.providers import build_provider_set
 from reos.core.settings import Settings
 from reos.jobs.maintenance import MAINTENANCE_JOBS
 from reos.leads.jobs import IMPORT_LEADS
-from reos.outreach.jobs import DELIVER_WEBHOOK, SEND_EMAIL
+from reos.outreach.jobs import DELIVER_WEBHOOK, SEND_EMAIL, SEND_SMS
 from reos.outreach.outbox import DatabaseOutbox
 from reos.properties.cost_ledger import DatabaseCostLedger
 
-JOBS: JobCatalog = catalog(DELIVER_WEBHOOK, SEND_EMAIL, IMPORT_LEADS, *MAINTENANCE_JOBS)
+JOBS: JobCatalog = catalog(DELIVER_WEBHOOK, SEND_EMAIL, SEND_SMS, IMPORT_LEADS, *MAINTENANCE_JOBS)
 
 
 def process_providers(settings: Settings, database: Database) -> ProviderSet:

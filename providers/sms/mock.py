@@ -19,6 +19,7 @@ from providers.sms.port import (
     UNDELIVERED,
     SMSEvent,
     SMSMessage,
+    SMSOutbox,
     SMSProvider,
     SMSResult,
     check_message,
@@ -79,7 +80,9 @@ class MockSMSProvider(SMSProvider):
         rate_limit: SenderRateLimit | None = None,
         callback_delay_s: float = 2.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        outbox: SMSOutbox | None = None,
     ) -> None:
+        self.outbox = outbox
         self.callback_sink = callback_sink
         self.callback_secret = callback_secret
         self.default_from = default_from
@@ -115,6 +118,8 @@ class MockSMSProvider(SMSProvider):
             cost_usd=round(segments * PRICE_PER_SEGMENT_USD, 6),
         )
         self.sent.append((message, result))
+        if self.outbox is not None:
+            self.outbox.record_sms(message, result)
         self._report(message.to, sender, result.provider_message_id)
         return result
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from abc import abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from providers.base import BaseProvider, PermanentProviderError
 from providers.callbacks import open_batch
@@ -29,6 +29,7 @@ class SMSMessage:
     to: str  # E.164, e.g. +15551234567
     body: str
     from_: str = ""  # empty: the provider's configured number
+    metadata: Mapping[str, str] = field(default_factory=dict)  # the app's, kept by the mock
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,13 @@ def check_message(message: SMSMessage, sender: str) -> None:
             raise PermanentProviderError(f"{role} is not an E.164 number: {number!r}", code="21211")
     if not message.body:
         raise PermanentProviderError("message body is empty", code="21602")
+
+
+@runtime_checkable
+class SMSOutbox(Protocol):
+    """Where the mock SMS carrier records what it "sent" (the app's database outbox)."""
+
+    def record_sms(self, message: SMSMessage, result: SMSResult) -> None: ...
 
 
 class SMSProvider(BaseProvider):

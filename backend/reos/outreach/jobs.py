@@ -11,14 +11,16 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field, field_validator
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from providers.base import PermanentProviderError, TransientProviderError
 from providers.email.port import EmailMessage
+from providers.sms.port import SMSMessage
 from providers.webhook.port import WebhookDelivery
 from providers.webhook.signing import SECRET_PREFIX, generate_secret, secret_key
 from reos.api.jobs import JobContext, JobSpec
-from reos.models import WebhookLog
+from reos.models import UnsubscribeList, WebhookLog
 from reos.outreach.outbox import ORGANIZATION_KEY
 
 # 408 and 429 are the receiver asking for patience; every other 4xx is a refusal.
@@ -154,7 +156,23 @@ class SendEmailArgs(BaseModel):
     html: str = Field(default="", max_length=200_000)
 
 
+def _do_not_contact(context: JobContext, channel: str, address: str) -> bool:
+    """The do-not-contact list wins over every send, however the send was started."""
+    with context.session() as session:
+        listed = session.scalar(
+            select(UnsubscribeList.id).where(
+                UnsubscribeList.channel.in_((channel, "all")), UnsubscribeList.value == address
+            )
+        )
+    return listed is not None
+
+
+SUPPRESSED = {"suppressed": True, "reason": "do_not_contact"}
+
+
 def send_email(context: JobContext, args: SendEmailArgs) -> dict[str, Any]:
+    if _do_not_contact(context, "email", str(args.to).lower()):
+        return dict(SUPPRESSED)
     message = EmailMessage(
         to=str(args.to),
         subject=args.subject,
@@ -175,6 +193,34 @@ def send_email(context: JobContext, args: SendEmailArgs) -> dict[str, Any]:
     return context.once("email.send", send)
 
 
+class SendSMSArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: str = Field(pattern=r"^\+[1-9][0-9]{1,14}$", description="E.164, e.g. +14155550100")
+    body: str = Field(min_length=1, max_length=1600)
+
+
+def send_sms(context: JobContext, args: SendSMSArgs) -> dict[str, Any]:
+    if _do_not_contact(context, "sms", args.to):
+        return dict(SUPPRESSED)
+    message = SMSMessage(
+        to=args.to,
+        body=args.body,
+        metadata={ORGANIZATION_KEY: str(context.organization_id), "task_id": str(context.root_id)},
+    )
+
+    def send() -> dict[str, Any]:
+        result = context.providers.sms.send(message)
+        return {
+            "provider_message_id": result.provider_message_id,
+            "status": result.status,
+            "segments": result.segments,
+            "cost_usd": str(Decimal(str(result.cost_usd))),
+        }
+
+    return context.once("sms.send", send)
+
+
 DELIVER_WEBHOOK = JobSpec(
     name="webhook.deliver",
     arguments=DeliverWebhookArgs,
@@ -189,6 +235,16 @@ SEND_EMAIL = JobSpec(
     arguments=SendEmailArgs,
     run=send_email,
     description="Send one email through the email provider (in mock mode: into the outbox; "
-    "bounce@, complaint@, ooto@ and invalid@ behave like the real thing).",
+    "bounce@, complaint@, ooto@ and invalid@ behave like the real thing). Addresses on the "
+    "do-not-contact list are suppressed.",
+    queue="high_priority",
+)
+SEND_SMS = JobSpec(
+    name="sms.send",
+    arguments=SendSMSArgs,
+    run=send_sms,
+    description="Send one SMS through the SMS provider (in mock mode: segments and cost as a "
+    "carrier counts them; +15550100001..4 are the documented failure and STOP numbers). "
+    "Numbers on the do-not-contact list are suppressed.",
     queue="high_priority",
 )

@@ -11,6 +11,7 @@ import uuid
 from decimal import Decimal
 
 from providers.email.port import EmailMessage, SendResult
+from providers.sms.port import SMSMessage, SMSResult
 from reos.core.db import Database
 from reos.core.logging import get_logger
 from reos.models import OutboxMessage
@@ -20,7 +21,7 @@ ORGANIZATION_KEY = "organization_id"
 
 
 class DatabaseOutbox:
-    """Implements `providers.email.port.Outbox` on the `outbox_messages` table."""
+    """Implements the email `Outbox` and the `SMSOutbox` on the `outbox_messages` table."""
 
     def __init__(self, database: Database, provider: str = "mock-email") -> None:
         self.database = database
@@ -45,5 +46,27 @@ class DatabaseOutbox:
                     status=result.status,
                     cost=Decimal(str(result.cost_usd)),
                     message_metadata=dict(message.metadata),
+                )
+            )
+
+    def record_sms(self, message: SMSMessage, result: SMSResult) -> None:
+        organization = message.metadata.get(ORGANIZATION_KEY)
+        if not organization:
+            log.warning("outbox_sms_without_organization")
+            return
+        with self.database.unit_of_work(uuid.UUID(organization)) as session:
+            session.add(
+                OutboxMessage(
+                    channel="sms",
+                    provider="mock-sms",
+                    provider_message_id=result.provider_message_id,
+                    recipient=message.to,
+                    sender=message.from_ or None,
+                    subject=None,
+                    body_text=message.body,
+                    body_html=None,
+                    status=result.status,
+                    cost=Decimal(str(result.cost_usd)),
+                    message_metadata={**message.metadata, "segments": str(result.segments)},
                 )
             )

@@ -17,7 +17,7 @@ from providers.sms.mock import REPLIES_STOP
 from providers.sms.port import SMSMessage
 from reos.composition import CALLBACK_PATH
 from reos.core.db import Database
-from reos.models import DeliverabilityEvent, OutreachAttempt, UnsubscribeList
+from reos.models import DeliverabilityEvent, OutboxMessage, OutreachAttempt, UnsubscribeList
 from tests.conftest import Account, register
 from tests.jobs_support import run_until_settled, runner_for
 
@@ -173,3 +173,41 @@ def test_the_dispatcher_retries_an_unreachable_receiver_then_gives_up() -> None:
     deliverer.deliver_due()
     assert sink.pending() == []  # dropped after three attempts
     deliverer.stop()
+
+
+def start(client: TestClient, account: Account, task_type: str, **arguments: Any) -> dict[str, Any]:
+    task = client.post(
+        "/api/v1/tasks",
+        headers=account.headers,
+        json={"task_type": task_type, "arguments": arguments},
+    ).json()
+    outcomes = run_until_settled(runner_for(client.app), task["id"], account.organization_id)
+    assert outcomes[-1].status == "succeeded", outcomes
+    done: dict[str, Any] = client.get(f"/api/v1/tasks/{task['id']}", headers=account.headers).json()
+    return done
+
+
+def test_an_sms_to_the_stop_number_ends_with_the_number_suppressed(
+    client: TestClient, admin: Account, database: Database
+) -> None:
+    first = start(client, admin, "sms.send", to=REPLIES_STOP, body="Open house Saturday")
+    assert first["result"]["segments"] == 1
+    (sent,) = rows(database, admin, OutboxMessage)
+    assert (sent.channel, sent.recipient) == ("sms", REPLIES_STOP)
+    assert dispatcher(client).deliver_due() == 2
+    (dnc,) = rows(database, admin, UnsubscribeList)
+    assert (dnc.channel, dnc.value) == ("sms", REPLIES_STOP)
+
+    second = start(client, admin, "sms.send", to=REPLIES_STOP, body="Last chance")
+    assert second["result"] == {"suppressed": True, "reason": "do_not_contact"}
+    assert len(rows(database, admin, OutboxMessage)) == 1  # nothing more reached the carrier
+
+
+def test_an_email_to_a_bounced_address_is_suppressed(
+    client: TestClient, admin: Account, database: Database
+) -> None:
+    send_email(client, admin, "bounce@leads.example")
+    dispatcher(client).deliver_due()
+    again = start(client, admin, "email.send", to="Bounce@Leads.example", subject="Hi", text="x")
+    assert again["result"]["suppressed"] is True
+    assert len(rows(database, admin, OutboxMessage)) == 1
