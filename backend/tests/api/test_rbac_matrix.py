@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
 from reos.core.security.rbac import ROLE_PERMISSIONS, Permission
@@ -26,6 +26,9 @@ PUBLIC = {
     ("POST", "/api/v1/auth/refresh"),
     ("GET", "/api/v1/docs"),
     ("GET", "/api/v1/docs/init.js"),
+    # The public read model of active listings.
+    ("GET", "/api/v1/listings"),
+    ("GET", "/api/v1/listings/{listing_id}"),
     # Provider callbacks: authenticated by their signature, not a token.
     ("POST", "/api/v1/outreach/webhooks/email"),
     ("POST", "/api/v1/outreach/webhooks/sms"),
@@ -42,12 +45,32 @@ def _permissions(dependant: Dependant) -> Iterator[Permission]:
 
 
 def api_routes(app: Any) -> list[tuple[str, str, APIRoute]]:
+    """Every (method, full path, route) under /api/v1, included routers resolved."""
     routes = []
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.path.startswith("/api/v1"):
-            for method in sorted(route.methods - {"HEAD"}):
-                routes.append((method, route.path, route))
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        path = str(context.path or "")
+        if isinstance(route, APIRoute) and path.startswith("/api/v1"):
+            for method in sorted((context.methods or set()) - {"HEAD"}):
+                routes.append((method, path, route))
     return routes
+
+
+def test_the_matrix_sees_every_feature_router(app: Any) -> None:
+    """The checks below are only as good as this list: it must never come back short."""
+    paths = {path for _, path, _ in api_routes(app)}
+    for prefix in (
+        "/auth",
+        "/users",
+        "/storage",
+        "/outreach",
+        "/tasks",
+        "/admin/dlq",
+        "/properties",
+        "/listings",
+        "/leads",
+    ):
+        assert any(p.startswith(f"/api/v1{prefix}") for p in paths), prefix
 
 
 def test_every_route_declares_a_permission_or_is_listed_as_public(app: Any) -> None:

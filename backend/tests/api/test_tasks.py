@@ -4,8 +4,8 @@ runner the Celery worker uses, against the real providers (mock or a local HTTP 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
