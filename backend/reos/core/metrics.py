@@ -41,6 +41,18 @@ class ApiMetrics:
             "Responses replayed for a reused Idempotency-Key",
             registry=self.registry,
         )
+        self.cache_hits = Counter(
+            "reos_cache_hits_total",
+            "Reads answered from the read cache",
+            ["cache"],
+            registry=self.registry,
+        )
+        self.cache_misses = Counter(
+            "reos_cache_misses_total",
+            "Reads the read cache could not answer",
+            ["cache"],
+            registry=self.registry,
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -2,6 +2,247 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from dataclasses import asdict
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
+from starlette.concurrency import run_in_threadpool
+
+from reos.api.deps import Principal, ProvidersDep, SessionDep, require
+from reos.api.idempotency import IdempotencyKeyDep
+from reos.api.responses import READ_ERRORS, WRITE_ERRORS, ProblemOut, errors
+from reos.core.pagination import Page, PageParams, page_params
+from reos.core.security.rbac import Permission
+from reos.models import Property
+from reos.properties import service
+from reos.properties.cache import PropertyCache, invalidate_after_write, property_cache
+from reos.properties.schemas import (
+    DEFAULT_SORT,
+    ChangeOut,
+    HistoryItemOut,
+    PropertyImageOut,
+    PropertyIn,
+    PropertyOut,
+    PropertyStatus,
+    PropertyType,
+    ValuationOut,
+)
 
 router = APIRouter(prefix="/properties", tags=["properties"])
+
+CanRead = Annotated[Principal, Depends(require(Permission.PROPERTIES_READ))]
+CanWrite = Annotated[Principal, Depends(require(Permission.PROPERTIES_WRITE))]
+CacheDep = Annotated[PropertyCache, Depends(property_cache)]
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def property_filters(
+    city: Annotated[str | None, Query(max_length=120)] = None,
+    state: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
+    zip_code: Annotated[str | None, Query(pattern=r"^\d{5}(-?\d{4})?$")] = None,
+    property_type: PropertyType | None = None,
+    status: PropertyStatus | None = None,
+    min_price: Annotated[Decimal | None, Query(ge=0)] = None,
+    max_price: Annotated[Decimal | None, Query(ge=0)] = None,
+    min_bedrooms: Annotated[int | None, Query(ge=0)] = None,
+    min_bathrooms: Annotated[Decimal | None, Query(ge=0)] = None,
+    min_sqft: Annotated[int | None, Query(ge=0)] = None,
+    max_sqft: Annotated[int | None, Query(ge=0)] = None,
+) -> service.PropertyFilters:
+    return service.PropertyFilters(
+        city=city,
+        state=state,
+        zip_code=zip_code,
+        property_type=property_type,
+        status=status,
+        min_price=min_price,
+        max_price=max_price,
+        min_bedrooms=min_bedrooms,
+        min_bathrooms=min_bathrooms,
+        min_sqft=min_sqft,
+        max_sqft=max_sqft,
+    )
+
+
+def _page_out(rows: list[Property], total: int, page: PageParams) -> Page[PropertyOut]:
+    return Page[PropertyOut](
+        items=[PropertyOut.model_validate(p) for p in rows],
+        total=total,
+        page=page.page,
+        page_size=page.page_size,
+    )
+
+
+@router.get("", response_model=Page[PropertyOut], responses=errors(401, 403, 422, 429))
+def list_properties(
+    principal: CanRead,
+    session: SessionDep,
+    cache: CacheDep,
+    page: PageDep,
+    filters: Annotated[service.PropertyFilters, Depends(property_filters)],
+    sort: Annotated[
+        str,
+        Query(
+            max_length=20,
+            description="price, created_at, square_feet, bedrooms or year_built; "
+            "prefix with '-' for descending",
+        ),
+    ] = DEFAULT_SORT,
+) -> Page[PropertyOut]:
+    """Your organization's properties (archived ones are hidden), filtered and sorted."""
+    service.parse_sort(sort)  # a bad sort is a 422 even when a page is cached
+    query = {**asdict(filters), "sort": sort, "page": page.page, "page_size": page.page_size}
+    lookup = cache.lookup(principal.organization_id, "list", query)
+    if lookup.hit:
+        return Page[PropertyOut].model_validate(lookup.value)
+    rows, total = service.list_properties(session, filters=filters, sort=sort, page=page)
+    result = _page_out(rows, total, page)
+    cache.store_answer(lookup, result.model_dump(mode="json"))
+    return result
+
+
+# Declared before /{property_id} so "search" is never read as an id.
+@router.get("/search", response_model=Page[PropertyOut], responses=errors(401, 403, 422, 429))
+def search_properties(
+    principal: CanRead,
+    session: SessionDep,
+    page: PageDep,
+    q: Annotated[str, Query(min_length=1, max_length=200, pattern=r"\S")],
+) -> Page[PropertyOut]:
+    """Case-insensitive search in address, city, ZIP code, description and owner name."""
+    rows, total = service.search_properties(session, q=q, page=page)
+    return _page_out(rows, total, page)
+
+
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=PropertyOut, responses=WRITE_ERRORS
+)
+def create_property(
+    request: Request,
+    body: PropertyIn,
+    principal: CanWrite,
+    session: SessionDep,
+    _key: IdempotencyKeyDep,
+) -> PropertyOut:
+    """Add a property; one with the same address or APN (even archived) is a 409 naming it."""
+    prop = service.create_property(session, data=body, actor_user_id=principal.user_id)
+    invalidate_after_write(request, principal.organization_id)
+    return PropertyOut.model_validate(prop)
+
+
+@router.get("/{property_id}", response_model=PropertyOut, responses=READ_ERRORS)
+def get_property(
+    property_id: uuid.UUID, principal: CanRead, session: SessionDep, cache: CacheDep
+) -> PropertyOut:
+    """One property of your organization."""
+    lookup = cache.lookup(principal.organization_id, "detail", {"id": str(property_id)})
+    if lookup.hit:
+        return PropertyOut.model_validate(lookup.value)
+    result = PropertyOut.model_validate(service.get_property(session, property_id=property_id))
+    cache.store_answer(lookup, result.model_dump(mode="json"))
+    return result
+
+
+@router.put("/{property_id}", response_model=PropertyOut, responses=WRITE_ERRORS)
+def replace_property(
+    request: Request,
+    property_id: uuid.UUID,
+    body: PropertyIn,
+    principal: CanWrite,
+    session: SessionDep,
+) -> PropertyOut:
+    """Replace every field of a property; each changed field is recorded in its history."""
+    prop = service.replace_property(
+        session, property_id=property_id, data=body, actor_user_id=principal.user_id
+    )
+    invalidate_after_write(request, principal.organization_id)
+    return PropertyOut.model_validate(prop)
+
+
+@router.delete("/{property_id}", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE_ERRORS)
+def archive_property(
+    request: Request, property_id: uuid.UUID, principal: CanWrite, session: SessionDep
+) -> Response:
+    """Archive a property: hidden from then on, kept with its history."""
+    service.archive_property(session, property_id=property_id, actor_user_id=principal.user_id)
+    invalidate_after_write(request, principal.organization_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{property_id}/images",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PropertyImageOut,
+    responses={
+        **errors(401, 403, 404, 409, 413, 422, 429),
+        415: {"description": "Not a JPEG, PNG or WebP image", "model": ProblemOut},
+    },
+)
+async def add_image(
+    request: Request,
+    property_id: uuid.UUID,
+    principal: CanWrite,
+    session: SessionDep,
+    providers: ProvidersDep,
+    _key: IdempotencyKeyDep,
+    file: Annotated[UploadFile, File(description="JPEG, PNG or WebP")],
+) -> PropertyImageOut:
+    """Add an image; its type and pixel size are read from its bytes."""
+    limit = request.app.state.settings.storage_max_upload_bytes
+    data = await file.read(limit + 1)
+    image = await run_in_threadpool(
+        lambda: service.add_image(
+            session,
+            providers.storage,
+            property_id=property_id,
+            filename=file.filename,
+            data=data,
+            max_bytes=limit,
+            actor_user_id=principal.user_id,
+        )
+    )
+    invalidate_after_write(request, principal.organization_id)
+    return PropertyImageOut.model_validate(image)
+
+
+@router.post(
+    "/{property_id}/valuations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ValuationOut,
+    responses=errors(401, 403, 404, 422, 429),
+)
+def value_property(
+    request: Request,
+    property_id: uuid.UUID,
+    principal: CanWrite,
+    session: SessionDep,
+    providers: ProvidersDep,
+) -> ValuationOut:
+    """Value the property now from comparables (yours and the data provider's)."""
+    record = service.value_property(session, providers.data, property_id, principal.user_id)
+    invalidate_after_write(request, principal.organization_id)
+    return ValuationOut.model_validate(record)
+
+
+@router.get(
+    "/{property_id}/history",
+    response_model=Page[HistoryItemOut],
+    responses=errors(401, 403, 404, 422, 429),
+)
+def property_history(
+    property_id: uuid.UUID, principal: CanRead, session: SessionDep, page: PageDep
+) -> Page[HistoryItemOut]:
+    """Changes and valuations of a property, newest first."""
+    entries, total = service.property_history(session, property_id=property_id, page=page)
+    items = [
+        HistoryItemOut(
+            kind=e.kind,
+            at=e.at,
+            change=ChangeOut.model_validate(e.change) if e.change else None,
+            valuation=ValuationOut.model_validate(e.valuation) if e.valuation else None,
+        )
+        for e in entries
+    ]
+    return Page[HistoryItemOut](items=items, total=total, page=page.page, page_size=page.page_size)

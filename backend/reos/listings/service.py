@@ -1,0 +1,247 @@
+"""Use cases of listings: an organization's writes, and the public read model of active ones."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import Session
+
+from reos.audit import service as audit
+from reos.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from reos.core.pagination import PageParams
+from reos.listings.schemas import ListingIn, ListingUpdateIn
+from reos.models import Listing, ListingSnapshot, Property, PropertyHistory
+
+# A property has at most one listing that is still in play.
+OPEN_STATUSES = frozenset({"draft", "active", "pending"})
+PUBLIC_STATUS = "active"
+# The only columns the public read model selects: private ones are never even loaded.
+PUBLIC_LISTING_COLUMNS = (
+    Listing.id,
+    Listing.asking_price,
+    Listing.terms,
+    Listing.public_remarks,
+    Listing.listed_at,
+)
+PUBLIC_PROPERTY_COLUMNS = (
+    Property.address,
+    Property.city,
+    Property.state,
+    Property.zip_code,
+    Property.property_type,
+    Property.bedrooms,
+    Property.bathrooms,
+    Property.square_feet,
+    Property.year_built,
+    Property.latitude,
+    Property.longitude,
+)
+
+
+# --- the organization's writes ------------------------------------------------------------------
+
+
+def _ensure_single_open(
+    session: Session, property_id: uuid.UUID, exclude: uuid.UUID | None = None
+) -> None:
+    query = select(Listing.id).where(
+        Listing.property_id == property_id, Listing.status.in_(OPEN_STATUSES)
+    )
+    if exclude is not None:
+        query = query.where(Listing.id != exclude)
+    existing = session.scalars(query.order_by(Listing.id).limit(1)).first()
+    if existing is not None:
+        raise Conflict(
+            f"Listing {existing} of this property is still open (draft, active or pending).",
+            extra={"existing_id": str(existing)},
+        )
+
+
+def _snapshot(listing: Listing, at: datetime) -> ListingSnapshot:
+    return ListingSnapshot(
+        listing_id=listing.id,
+        status=listing.status,
+        asking_price=listing.asking_price,
+        terms=dict(listing.terms),
+        captured_at=at,
+    )
+
+
+def _went_live(
+    session: Session,
+    listing: Listing,
+    old_status: str | None,
+    actor_user_id: uuid.UUID,
+    at: datetime,
+) -> None:
+    """Becoming active stamps listed_at and is a `listed` event of the property."""
+    listing.listed_at = at
+    session.add(
+        PropertyHistory(
+            property_id=listing.property_id,
+            change_type="listed",
+            field="listing_status",
+            old_value=old_status,
+            new_value=PUBLIC_STATUS,
+            actor_user_id=actor_user_id,
+            changed_at=at,
+        )
+    )
+
+
+def create_listing(session: Session, *, data: ListingIn, actor_user_id: uuid.UUID) -> Listing:
+    prop = session.scalars(select(Property).where(Property.id == data.property_id)).first()
+    if prop is None:
+        raise ValidationFailed(
+            f"Property {data.property_id} not found in your organization.",
+            errors=[FieldProblem("body.property_id", "no such property", "not_found")],
+        )
+    if data.status in OPEN_STATUSES:
+        _ensure_single_open(session, prop.id)
+    now = datetime.now(UTC)
+    listing = Listing(
+        property_id=prop.id,
+        status=data.status,
+        asking_price=data.asking_price,
+        terms=data.terms,
+        public_remarks=data.public_remarks,
+    )
+    session.add(listing)
+    session.flush()
+    if data.status == PUBLIC_STATUS:
+        _went_live(session, listing, None, actor_user_id, now)
+    session.add(_snapshot(listing, now))
+    audit.record(
+        session,
+        action="listing.created",
+        entity_type="listing",
+        entity_id=listing.id,
+        actor_user_id=actor_user_id,
+        changes={"status": data.status, "asking_price": str(data.asking_price)},
+    )
+    session.flush()
+    return listing
+
+
+def update_listing(
+    session: Session, *, listing_id: uuid.UUID, data: ListingUpdateIn, actor_user_id: uuid.UUID
+) -> Listing:
+    """Replace a listing's price, terms, status and remarks; any change is snapshotted."""
+    listing = session.scalars(select(Listing).where(Listing.id == listing_id)).first()
+    if listing is None:
+        raise NotFound(f"Listing {listing_id} not found.")
+    old_status = listing.status
+    if data.status in OPEN_STATUSES and old_status not in OPEN_STATUSES:
+        _ensure_single_open(session, listing.property_id, exclude=listing.id)
+    if data.status == PUBLIC_STATUS and old_status != PUBLIC_STATUS:
+        live = session.scalars(select(Property.id).where(Property.id == listing.property_id))
+        if live.first() is None:
+            raise Conflict("The listed property is archived; it cannot be listed as active.")
+    changes: dict[str, Any] = {}
+    for name, new in data.model_dump().items():
+        if getattr(listing, name) != new:
+            changes[name] = str(new) if isinstance(new, Decimal) else new
+            setattr(listing, name, new)
+    if not changes:
+        return listing
+    now = datetime.now(UTC)
+    if data.status == PUBLIC_STATUS and old_status != PUBLIC_STATUS:
+        _went_live(session, listing, old_status, actor_user_id, now)
+    session.add(_snapshot(listing, now))
+    session.flush()
+    audit.record(
+        session,
+        action="listing.updated",
+        entity_type="listing",
+        entity_id=listing.id,
+        actor_user_id=actor_user_id,
+        changes={name: value for name, value in changes.items() if name != "terms"},
+    )
+    return listing
+
+
+# --- the public read model ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicListingFilters:
+    city: str | None = None
+    state: str | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+
+
+def _public_listings() -> Select[Any]:
+    """Active listings of live properties, across organizations, public columns only.
+
+    Public routes have no principal, so their session is bound to no organization and the
+    tenancy filter would hide every row: `all_tenants=True` lifts it on purpose, and only here.
+    That option also lifts the soft-delete filter, so archived properties are excluded by hand.
+    On PostgreSQL, Row-Level Security still hides every tenant row from a session with no
+    organization; the public read model needs a policy for that (see the tests).
+    """
+    return (
+        select(*PUBLIC_LISTING_COLUMNS, *PUBLIC_PROPERTY_COLUMNS)
+        .join(
+            Property,
+            and_(
+                Property.id == Listing.property_id,
+                Property.organization_id == Listing.organization_id,
+            ),
+        )
+        .where(
+            Listing.status == PUBLIC_STATUS,
+            Property.deleted_at.is_(None),
+            Property.status != "archived",
+        )
+        .execution_options(all_tenants=True)
+    )
+
+
+def list_public_listings(
+    session: Session, *, filters: PublicListingFilters, page: PageParams
+) -> tuple[list[dict[str, Any]], int]:
+    if (
+        filters.min_price is not None
+        and filters.max_price is not None
+        and filters.min_price > filters.max_price
+    ):
+        raise ValidationFailed(
+            "max_price is below min_price.",
+            errors=[FieldProblem("query.max_price", "must be at least min_price", "range")],
+        )
+    query = _public_listings()
+    if filters.city:
+        query = query.where(func.lower(Property.city) == filters.city.strip().lower())
+    if filters.state:
+        query = query.where(Property.state == filters.state.strip().upper())
+    if filters.min_price is not None:
+        query = query.where(Listing.asking_price >= filters.min_price)
+    if filters.max_price is not None:
+        query = query.where(Listing.asking_price <= filters.max_price)
+    total = (
+        session.scalar(
+            select(func.count())
+            .select_from(query.subquery())
+            .execution_options(all_tenants=True)  # see _public_listings
+        )
+        or 0
+    )
+    rows = session.execute(
+        query.order_by(Listing.listed_at.desc().nulls_last(), Listing.id)
+        .offset(page.offset)
+        .limit(page.page_size)
+    ).mappings()
+    return [dict(row) for row in rows], total
+
+
+def get_public_listing(session: Session, *, listing_id: uuid.UUID) -> dict[str, Any]:
+    row = session.execute(_public_listings().where(Listing.id == listing_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"Listing {listing_id} not found.")
+    return dict(row)
