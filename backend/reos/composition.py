@@ -17,8 +17,17 @@ from reos.leads.jobs import IMPORT_LEADS
 from reos.outreach.jobs import DELIVER_WEBHOOK, SEND_EMAIL, SEND_SMS
 from reos.outreach.outbox import DatabaseOutbox
 from reos.properties.cost_ledger import DatabaseCostLedger
+from reos.properties.jobs import IMPORT_PROPERTIES, VALUE_PROPERTY
 
-JOBS: JobCatalog = catalog(DELIVER_WEBHOOK, SEND_EMAIL, SEND_SMS, IMPORT_LEADS, *MAINTENANCE_JOBS)
+JOBS: JobCatalog = catalog(
+    DELIVER_WEBHOOK,
+    SEND_EMAIL,
+    SEND_SMS,
+    IMPORT_LEADS,
+    IMPORT_PROPERTIES,
+    VALUE_PROPERTY,
+    *MAINTENANCE_JOBS,
+)
 
 
 def process_providers(settings: Settings, database: Database) -> ProviderSet:

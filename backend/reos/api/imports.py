@@ -40,7 +40,14 @@ class CsvImportArgs(BaseModel):
     actor_user_id: uuid.UUID | None = None
 
 
-def import_job(name: str, importer: Importer, description: str) -> JobSpec:
+def import_job(
+    name: str,
+    importer: Importer,
+    description: str,
+    after_commit: Callable[[JobContext], None] | None = None,
+) -> JobSpec:
+    """`after_commit` runs once the imported rows are committed (to retire cached reads)."""
+
     def run(context: JobContext, args: CsvImportArgs) -> dict[str, Any]:
         try:
             stored = context.providers.storage.get(args.storage_key)
@@ -49,6 +56,8 @@ def import_job(name: str, importer: Importer, description: str) -> JobSpec:
         with context.session() as session:
             report = _progress_reporter(context, session)
             result = importer(session, stored.data, args.actor_user_id, report)
+        if after_commit is not None:
+            after_commit(context)
         return {**dict(result), "filename": args.filename}
 
     return JobSpec(

@@ -177,6 +177,21 @@ class JobContext:
         if cancelled or self.cancel_requested.is_set():
             raise JobCancelled()
 
+    def once_in_transaction(
+        self, key: str, act: Callable[[Session], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """An effect that is itself a database write (a valuation, say): done and recorded in
+        one transaction, so it happens exactly once however often the task runs."""
+        effect_key = f"{self.root_id}:{key}"
+        with self.session() as session:
+            done = session.scalar(select(TaskEffect).where(TaskEffect.effect_key == effect_key))
+            if done is not None:
+                self.skipped_effects.append(key)
+                return dict(done.result)
+            result = act(session)
+            session.add(TaskEffect(effect_key=effect_key, task_run_id=self.run_id, result=result))
+        return result
+
     def once(
         self,
         key: str,

@@ -25,6 +25,7 @@ from providers.base import BudgetExceededError, PermanentProviderError
 from providers.factory import ProviderSet
 from reos.api.jobs import JobCancelled, JobCatalog, JobContext, JobSpec, PermanentJobError
 from reos.core.db import Database, utcnow
+from reos.core.errors import DomainError
 from reos.core.logging import get_logger
 from reos.core.settings import Settings
 from reos.models import DeadLetter, TaskRun
@@ -202,7 +203,7 @@ class JobRunner:
         return Outcome(status)
 
     def _failed(self, context: JobContext, spec: JobSpec, exc: BaseException) -> Outcome:
-        permanent = isinstance(exc, PERMANENT_ERRORS)
+        permanent = _is_permanent(exc)
         with self.database.unit_of_work(context.organization_id) as session:
             run = session.get(TaskRun, context.run_id, with_for_update=True)
             assert run is not None
@@ -273,6 +274,11 @@ class JobRunner:
             permanent=permanent,
         )
         return Outcome("dead_lettered", dead_letter_id=entry_id)
+
+
+def _is_permanent(exc: BaseException) -> bool:
+    """Refusals are final: bad input, a vendor's 4xx, a spent budget, a service's 4xx."""
+    return isinstance(exc, PERMANENT_ERRORS) or (isinstance(exc, DomainError) and exc.status < 500)
 
 
 def _describe(exc: BaseException) -> str:

@@ -33,6 +33,9 @@ log = get_logger("reos.properties.cache")
 
 CACHE_NAME = "properties"
 TTL_SECONDS = 60
+# Without Redis a worker's writes (imports, valuations) cannot reach an API process's cache,
+# so its entries live briefly: a finished task's rows show within this many seconds.
+MEMORY_TTL_SECONDS = 5
 MAX_MEMORY_ENTRIES = 2048
 REDIS_PREFIX = "reos:cache:properties"
 
@@ -126,9 +129,12 @@ class Lookup:
 
 
 class PropertyCache:
-    def __init__(self, store: Store, metrics: ApiMetrics | None = None) -> None:
+    def __init__(
+        self, store: Store, metrics: ApiMetrics | None = None, ttl_seconds: int = TTL_SECONDS
+    ) -> None:
         self.store = store
         self.metrics = metrics
+        self.ttl_seconds = ttl_seconds
 
     def lookup(self, organization_id: uuid.UUID, kind: str, query: dict[str, Any]) -> Lookup:
         """The cached answer to `kind` with `query` for this organization, if any.
@@ -152,7 +158,7 @@ class PropertyCache:
         if not lookup.key:
             return  # the store failed during the lookup; do not cache under a guessed key
         try:
-            self.store.set(lookup.key, json.dumps(value).encode(), TTL_SECONDS)
+            self.store.set(lookup.key, json.dumps(value).encode(), self.ttl_seconds)
         except redis.RedisError as exc:
             log.warning("cache_unavailable", error=str(exc))
 
@@ -184,8 +190,12 @@ def property_cache(request: Request) -> PropertyCache:
             cache = getattr(state, "property_cache", None)
             if cache is None:
                 client = getattr(state, "redis", None)
-                store: Store = RedisStore(client) if client is not None else MemoryStore()
-                cache = PropertyCache(store, getattr(state, "metrics", None))
+                metrics = getattr(state, "metrics", None)
+                cache = (
+                    PropertyCache(RedisStore(client), metrics)
+                    if client is not None
+                    else PropertyCache(MemoryStore(), metrics, MEMORY_TTL_SECONDS)
+                )
                 state.property_cache = cache
     return cache
 
@@ -200,6 +210,6 @@ def invalidate_after_write(request: Request, organization_id: uuid.UUID) -> None
 def invalidate_organization(client: redis.Redis | None, organization_id: uuid.UUID) -> None:
     """For work outside a request (the CSV import task): retire an organization's cached
     reads in the Redis store the API processes share. Without Redis each API process keeps its
-    own cache, which a worker cannot reach; its entries expire within TTL_SECONDS."""
+    own cache, which a worker cannot reach; its entries expire within MEMORY_TTL_SECONDS."""
     if client is not None:
         PropertyCache(RedisStore(client)).invalidate(organization_id)

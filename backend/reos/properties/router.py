@@ -12,12 +12,15 @@ from starlette.concurrency import run_in_threadpool
 
 from reos.api.deps import Principal, ProvidersDep, SessionDep, require
 from reos.api.idempotency import IdempotencyKeyDep
+from reos.api.imports import TaskAccepted, accept_csv, accepted
+from reos.api.jobs import enqueue
 from reos.api.responses import READ_ERRORS, WRITE_ERRORS, ProblemOut, errors
 from reos.core.pagination import Page, PageParams, page_params
 from reos.core.security.rbac import Permission
 from reos.models import Property
 from reos.properties import service
 from reos.properties.cache import PropertyCache, invalidate_after_write, property_cache
+from reos.properties.jobs import IMPORT_PROPERTIES, VALUE_PROPERTY, ValuePropertyArgs
 from reos.properties.schemas import (
     DEFAULT_SORT,
     ChangeOut,
@@ -209,21 +212,42 @@ async def add_image(
 
 @router.post(
     "/{property_id}/valuations",
-    status_code=status.HTTP_201_CREATED,
-    response_model=ValuationOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=TaskAccepted,
     responses=errors(401, 403, 404, 422, 429),
 )
 def value_property(
+    request: Request, property_id: uuid.UUID, principal: CanWrite, session: SessionDep
+) -> TaskAccepted:
+    """Value the property from comparables (yours and the data provider's) in the background;
+    the task's result is the valuation, which also appears in the property's history."""
+    service.get_property(session, property_id=property_id)  # another organization's: 404
+    arguments = ValuePropertyArgs(property_id=property_id, actor_user_id=principal.user_id)
+    run = enqueue(request, VALUE_PROPERTY, arguments, created_by=principal.user_id)
+    return accepted(run)
+
+
+@router.post(
+    "/bulk-import",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=TaskAccepted,
+    responses=errors(401, 403, 409, 413, 422, 429),
+)
+async def bulk_import(
     request: Request,
-    property_id: uuid.UUID,
     principal: CanWrite,
-    session: SessionDep,
-    providers: ProvidersDep,
-) -> ValuationOut:
-    """Value the property now from comparables (yours and the data provider's)."""
-    record = service.value_property(session, providers.data, property_id, principal.user_id)
-    invalidate_after_write(request, principal.organization_id)
-    return ValuationOut.model_validate(record)
+    _key: IdempotencyKeyDep,
+    file: Annotated[UploadFile, File(description="CSV with the columns of POST /properties")],
+) -> TaskAccepted:
+    """Import properties from a CSV in the background; the task's result lists `created`,
+    `duplicates` and `errors` with the file's own row numbers (the header is row 1)."""
+    return await accept_csv(
+        request,
+        IMPORT_PROPERTIES,
+        file,
+        organization_id=principal.organization_id,
+        user_id=principal.user_id,
+    )
 
 
 @router.get(

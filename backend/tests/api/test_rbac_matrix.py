@@ -36,12 +36,12 @@ PUBLIC = {
 SIGNED_IN = {("POST", "/api/v1/auth/logout"), ("GET", "/api/v1/auth/me")}
 
 
-def _permissions(dependant: Dependant) -> Iterator[Permission]:
+def declared_permissions(dependant: Dependant) -> Iterator[Permission]:
     for dependency in dependant.dependencies:
         permission = getattr(dependency.call, "permission", None)
         if permission is not None:
             yield permission
-        yield from _permissions(dependency)
+        yield from declared_permissions(dependency)
 
 
 def api_routes(app: Any) -> list[tuple[str, str, APIRoute]]:
@@ -77,7 +77,7 @@ def test_every_route_declares_a_permission_or_is_listed_as_public(app: Any) -> N
     undeclared = [
         (method, path)
         for method, path, route in api_routes(app)
-        if (method, path) not in PUBLIC | SIGNED_IN and not list(_permissions(route.dependant))
+        if (method, path) not in PUBLIC | SIGNED_IN and not list(declared_permissions(route.dependant))
     ]
     assert undeclared == []
 
@@ -98,7 +98,7 @@ def test_role_gets_403_exactly_where_the_map_denies(
     account = accounts[role]
     mismatches = []
     for method, path, route in api_routes(app):
-        needed = list(_permissions(route.dependant))
+        needed = list(declared_permissions(route.dependant))
         if not needed:
             continue
         url = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
