@@ -1,8 +1,9 @@
 """Load the demo organization: deterministic from SEED, idempotent, refused in production.
 
-One organization ("Demo Realty"), four users (admin, sales, agent, viewer), 50 properties,
-20 leads, 3 campaigns, and sample email and SMS templates. Every id is derived from SEED, so the
-same seed gives the same data, and a second run creates nothing.
+One organization ("Demo Realty"), four users (admin, sales, agent, viewer), 50 properties with
+a valuation each, 20 leads with a score each, 3 campaigns, and sample email and SMS templates.
+Every id is derived from SEED, so the same seed gives the same data, and a second run creates
+nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from faker import Faker
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reos.core.db import Base, Database, bind_tenant
@@ -26,8 +28,10 @@ from reos.models import (
     Campaign,
     EmailTemplate,
     Lead,
+    LeadScore,
     Organization,
     Property,
+    PropertyValuation,
     SMSTemplate,
     User,
 )
@@ -35,6 +39,7 @@ from reos.properties.domain import apn_hash, normalize_address
 from reos.users import service as users_service
 
 DEMO_PASSWORD = "DemoPass123!"
+SEED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 DEMO_DOMAIN = "demo.reos.example"
 ROLES = ("admin", "sales", "agent", "viewer")
 PROPERTY_TYPES = ("single_family", "condo", "townhouse", "multi_family", "land", "commercial")
@@ -60,16 +65,21 @@ class SeedReport:
         bucket[kind] = bucket.get(kind, 0) + 1
 
 
+def seed_namespace(seed: int) -> uuid.UUID:
+    """Every seeded id is uuid5(namespace, "<kind>:<index>"): the same seed, the same ids."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"https://real-estate-os.dev/seed/{seed}")
+
+
 class DemoSeeder:
     def __init__(self, session: Session, seed: int) -> None:
         self.session = session
         self.seed = seed
-        self.namespace = uuid.uuid5(uuid.NAMESPACE_URL, f"https://real-estate-os.dev/seed/{seed}")
+        self.namespace = seed_namespace(seed)
         self.faker = Faker("en_US")
         self.faker.seed_instance(seed)
         self.random = random.Random(seed)
         self.report = SeedReport()
-        self.now = datetime(2026, 1, 1, tzinfo=UTC)
+        self.now = SEED_DATE
 
     def id_for(self, kind: str, index: int | str = 0) -> uuid.UUID:
         return uuid.uuid5(self.namespace, f"{kind}:{index}")
@@ -228,13 +238,53 @@ class DemoSeeder:
             self.ensure(Campaign, self.id_for("campaign", index), **values)
 
 
+def seed_insights(
+    settings: Settings, database: Database, report: SeedReport, seeder_seed: int
+) -> None:
+    """A valuation per property and a score per lead, for those that have none yet.
+
+    Each valuation is its own transaction, after the rows above are committed: the data
+    provider records its cost in a transaction of its own, which on SQLite must not wait
+    behind a writer. Scores are computed as of the seed's fixed date, so they are repeatable.
+    """
+    from reos.composition import process_providers
+    from reos.leads import service as leads_service
+    from reos.properties import service as properties_service
+
+    namespace = seed_namespace(seeder_seed)
+    org_id = uuid.uuid5(namespace, "organization:0")
+    providers = process_providers(settings, database)
+    providers.initialize_all()
+    try:
+        for index in range(50):
+            property_id = uuid.uuid5(namespace, f"property:{index}")
+            with database.unit_of_work(org_id) as session:
+                valued = session.scalar(
+                    select(PropertyValuation.id).where(PropertyValuation.property_id == property_id)
+                )
+                if valued is None:
+                    properties_service.value_property(session, providers.data, property_id, None)
+                report.count("property_valuations", valued is None)
+        with database.unit_of_work(org_id) as session:
+            for index in range(20):
+                lead_id = uuid.uuid5(namespace, f"lead:{index}")
+                scored = session.scalar(select(LeadScore.id).where(LeadScore.lead_id == lead_id))
+                if scored is None:
+                    leads_service.score(session, lead_id=lead_id, now=SEED_DATE)
+                report.count("lead_scores", scored is None)
+    finally:
+        providers.shutdown_all()
+
+
 def seed(settings: Settings) -> SeedReport:
     if settings.mode != "mock":
         raise SystemExit("The demo seed runs in MODE=mock only: it creates known passwords.")
     database = Database(settings)
     try:
         with database.unit_of_work() as session:
-            return DemoSeeder(session, settings.seed).run()
+            report = DemoSeeder(session, settings.seed).run()
+        seed_insights(settings, database, report, settings.seed)
+        return report
     finally:
         database.dispose()
 

@@ -14,7 +14,16 @@ from sqlalchemy import func, select
 
 from reos.core.db import Database
 from reos.core.settings import Settings
-from reos.models import Campaign, EmailTemplate, Lead, Property, SMSTemplate, User
+from reos.models import (
+    Campaign,
+    EmailTemplate,
+    Lead,
+    LeadScore,
+    Property,
+    PropertyValuation,
+    SMSTemplate,
+    User,
+)
 
 SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "seed_demo_data.py"
 
@@ -37,7 +46,16 @@ def counts(database: Database, org_id: uuid.UUID) -> dict[str, int]:
     with database.unit_of_work(org_id) as session:
         return {
             model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
-            for model in (User, Property, Lead, Campaign, EmailTemplate, SMSTemplate)
+            for model in (
+                User,
+                Property,
+                PropertyValuation,
+                Lead,
+                LeadScore,
+                Campaign,
+                EmailTemplate,
+                SMSTemplate,
+            )
         }
 
 
@@ -57,6 +75,9 @@ def test_seed_creates_the_demo_organization_once(
     assert first.created["properties"] == 50
     assert first.created["leads"] == 20
     assert first.created["campaigns"] == 3
+    # Every property shows up valued and every lead scored.
+    assert first.created["property_valuations"] == 50
+    assert first.created["lead_scores"] == 20
     assert first.created["email_templates"] >= 1 and first.created["sms_templates"] >= 1
     second = seeder.seed(settings)
     assert second.created == {}
@@ -64,7 +85,9 @@ def test_seed_creates_the_demo_organization_once(
     assert counts(database, org_id) == {
         "users": 4,
         "properties": 50,
+        "property_valuations": 50,
         "leads": 20,
+        "lead_scores": 20,
         "campaigns": 3,
         "email_templates": 2,
         "sms_templates": 2,
