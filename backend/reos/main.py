@@ -37,6 +37,7 @@ from reos.leads.router import router as leads_router
 from reos.listings.router import router as listings_router
 from reos.outreach.router import router as outreach_router
 from reos.properties.router import router as properties_router
+from reos.search.router import router as search_router
 from reos.storage.router import router as storage_router
 from reos.users.router import router as users_router
 
@@ -109,6 +110,7 @@ def create_app(
         properties_router,
         listings_router,
         leads_router,
+        search_router,
         tasks_router,
         dlq_router,
     ):

@@ -16,7 +16,7 @@ from reos.core.db import Database
 from reos.core.security.rbac import Permission
 from reos.models import AuditLog, Property, PropertyHistory
 from reos.properties.service import import_properties_csv
-from tests.api.test_rbac_matrix import declared_permissions, api_routes
+from tests.api.test_rbac_matrix import api_routes, declared_permissions
 from tests.conftest import Account, add_member, make_app, register
 from tests.jobs_support import run_until_settled, runner_for
 from tests.services import REDIS_URL, need_redis

@@ -77,7 +77,8 @@ def test_every_route_declares_a_permission_or_is_listed_as_public(app: Any) -> N
     undeclared = [
         (method, path)
         for method, path, route in api_routes(app)
-        if (method, path) not in PUBLIC | SIGNED_IN and not list(declared_permissions(route.dependant))
+        if (method, path) not in PUBLIC | SIGNED_IN
+        and not list(declared_permissions(route.dependant))
     ]
     assert undeclared == []
 

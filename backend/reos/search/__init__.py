@@ -1,0 +1,1 @@
+"""Search across properties, leads and campaigns: full text, filters, radius and autocomplete."""

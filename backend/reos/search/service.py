@@ -1,0 +1,377 @@
+"""Use cases of search: properties, leads and campaigns by text and filters, and autocomplete.
+
+Every statement is an ORM statement run in the caller's session, so it sees the caller's
+organization only and no archived row; the backend (reos.search.backends) adds the database's
+text matching and distance. Nothing is written.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, desc, func, or_, select
+from sqlalchemy.orm import Session
+
+from reos.core.pagination import PageParams
+from reos.models import Campaign, Lead, Property
+from reos.search.backends import (
+    EARTH_RADIUS_KM,
+    SearchBackend,
+    Statement,
+    Target,
+    TextMatch,
+    backend_for,
+    like_escape,
+)
+from reos.search.schemas import (
+    CampaignHit,
+    CampaignSearchIn,
+    GeoFilter,
+    LeadHit,
+    LeadSearchIn,
+    PropertyHit,
+    PropertySearchIn,
+    SuggestionOut,
+)
+
+SUGGESTION_ORDER = {"city": 0, "address": 1, "lead": 2}
+_PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]+$")
+
+
+def _page(criteria: PropertySearchIn | LeadSearchIn | CampaignSearchIn) -> PageParams:
+    return PageParams(criteria.page, criteria.page_size)
+
+
+def _run(
+    session: Session,
+    *,
+    entity: Any,
+    match: TextMatch | None,
+    conditions: Sequence[ColumnElement[bool]],
+    extra: dict[str, ColumnElement[Any]],
+    order_by: list[Any],
+    page: PageParams,
+) -> tuple[list[tuple[Any, dict[str, Any]]], int]:
+    """One page of `entity` rows narrowed by `match` and `conditions`, with the `extra` columns
+    of each row, and the total."""
+
+    def statement(*columns: Any) -> Statement:
+        query = select(*columns).select_from(entity)
+        if match is not None:
+            query = match.apply(query)
+        return query.where(*conditions)
+
+    total = session.scalar(statement(func.count())) or 0
+    labelled = [expression.label(name) for name, expression in extra.items()]
+    rows = session.execute(
+        statement(entity, *labelled).order_by(*order_by).offset(page.offset).limit(page.page_size)
+    ).all()
+    return [(row[0], {name: row._mapping[name] for name in extra}) for row in rows], total
+
+
+def _text(backend: SearchBackend, target: Target, q: str | None) -> tuple[TextMatch | None, bool]:
+    """The match for `q` (None without q) and whether anything can match at all."""
+    if q is None:
+        return None, True
+    match = backend.match(target, q)
+    return match, match is not None
+
+
+def _as_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+
+def bounding_box(geo: GeoFilter) -> list[ColumnElement[bool]]:
+    """Latitude and longitude ranges holding the whole circle, so that the exact distance is
+    computed for nearby rows only; a circle over a pole or across the antimeridian is handled."""
+    angle = geo.radius_km / EARTH_RADIUS_KM
+    lat_min, lat_max = geo.lat - math.degrees(angle), geo.lat + math.degrees(angle)
+    conditions: list[ColumnElement[bool]] = [
+        Property.latitude.between(max(lat_min, -90.0), min(lat_max, 90.0))
+    ]
+    if lat_min <= -90 or lat_max >= 90:
+        return conditions  # a pole lies within: every longitude does
+    d_lon = math.degrees(math.asin(math.sin(angle) / math.cos(math.radians(geo.lat))))
+    lon_min, lon_max = geo.lon - d_lon, geo.lon + d_lon
+    if lon_min < -180:
+        conditions.append(or_(Property.longitude >= lon_min + 360, Property.longitude <= lon_max))
+    elif lon_max > 180:
+        conditions.append(or_(Property.longitude >= lon_min, Property.longitude <= lon_max - 360))
+    else:
+        conditions.append(Property.longitude.between(lon_min, lon_max))
+    return conditions
+
+
+def _zip(value: str) -> str:
+    # Stored as 12345 or 12345-6789; "123456789" means the latter.
+    return f"{value[:5]}-{value[5:]}" if len(value) == 9 else value
+
+
+def _property_filters(criteria: PropertySearchIn) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if criteria.city:
+        conditions.append(func.lower(Property.city) == criteria.city.lower())
+    if criteria.state:
+        conditions.append(Property.state == criteria.state.upper())
+    if criteria.zip_code:
+        # "78701" also finds "78701-1234".
+        conditions.append(Property.zip_code.startswith(_zip(criteria.zip_code), autoescape=True))
+    if criteria.property_type:
+        conditions.append(Property.property_type == criteria.property_type)
+    if criteria.status:
+        conditions.append(Property.status == criteria.status)
+    if criteria.min_price is not None:
+        conditions.append(Property.price >= criteria.min_price)
+    if criteria.max_price is not None:
+        conditions.append(Property.price <= criteria.max_price)
+    if criteria.min_bedrooms is not None:
+        conditions.append(Property.bedrooms >= criteria.min_bedrooms)
+    if criteria.min_bathrooms is not None:
+        conditions.append(Property.bathrooms >= criteria.min_bathrooms)
+    if criteria.min_sqft is not None:
+        conditions.append(Property.square_feet >= criteria.min_sqft)
+    if criteria.max_sqft is not None:
+        conditions.append(Property.square_feet <= criteria.max_sqft)
+    return conditions
+
+
+def _property_order(
+    sort: str, score: ColumnElement[Any] | None, distance: ColumnElement[Any] | None
+) -> list[Any]:
+    if sort == "relevance" and score is not None:
+        return [desc(score), Property.created_at.desc(), Property.id.desc()]
+    if sort == "distance" and distance is not None:
+        return [distance.asc(), Property.id.asc()]
+    if sort in ("price", "-price"):
+        price = Property.price.desc() if sort == "-price" else Property.price.asc()
+        return [price.nulls_last(), Property.id.asc()]
+    if sort == "created_at":
+        return [Property.created_at.asc(), Property.id.asc()]
+    return [Property.created_at.desc(), Property.id.desc()]
+
+
+def search_properties(
+    session: Session, *, criteria: PropertySearchIn
+) -> tuple[list[PropertyHit], int]:
+    backend = backend_for(session)
+    match, possible = _text(backend, "properties", criteria.q)
+    if not possible:
+        return [], 0
+    conditions = _property_filters(criteria)
+    extra: dict[str, ColumnElement[Any]] = {}
+    if match is not None:
+        extra["score"] = match.score
+    distance: ColumnElement[Any] | None = None
+    if criteria.geo is not None:
+        geo = criteria.geo
+        distance = backend.distance_km(session, geo.lat, geo.lon)
+        conditions += [*bounding_box(geo), distance <= geo.radius_km]
+        extra["distance_km"] = distance
+    sort = criteria.sort or ("relevance" if match is not None else "-created_at")
+    rows, total = _run(
+        session,
+        entity=Property,
+        match=match,
+        conditions=conditions,
+        extra=extra,
+        order_by=_property_order(sort, match.score if match else None, distance),
+        page=_page(criteria),
+    )
+    hits = []
+    for home, values in rows:
+        hit = PropertyHit.model_validate(home)
+        hit.score = _as_float(values.get("score"))
+        hit.distance_km = _as_float(values.get("distance_km"))
+        hits.append(hit)
+    return hits, total
+
+
+# --- leads --------------------------------------------------------------------------------------
+
+
+def phone_as_stored(q: str) -> str:
+    """A query that is a phone number written the usual ways, as leads store it (E.164), so
+    "(415) 555-0100" finds +14155550100; any other text unchanged."""
+    digits = "".join(ch for ch in q if ch.isdigit())
+    if not _PHONE_LIKE.match(q) or not 7 <= len(digits) <= 15:
+        return q
+    if len(digits) == 10 and not q.lstrip().startswith("+"):
+        digits = "1" + digits  # a US number without its country code
+    return "+" + digits
+
+
+def _lead_order(sort: str, score: ColumnElement[Any] | None) -> list[Any]:
+    if sort == "relevance" and score is not None:
+        return [desc(score), Lead.created_at.desc(), Lead.id.desc()]
+    if sort == "last_name":
+        return [func.lower(Lead.last_name).asc(), Lead.id.asc()]
+    if sort in ("current_score", "-current_score"):
+        column = Lead.current_score
+        primary = column.desc() if sort.startswith("-") else column.asc()
+        return [primary.nulls_last(), Lead.id.asc()]
+    if sort == "created_at":
+        return [Lead.created_at.asc(), Lead.id.asc()]
+    return [Lead.created_at.desc(), Lead.id.desc()]
+
+
+def search_leads(session: Session, *, criteria: LeadSearchIn) -> tuple[list[LeadHit], int]:
+    backend = backend_for(session)
+    q = phone_as_stored(criteria.q) if criteria.q is not None else None
+    match, possible = _text(backend, "leads", q)
+    if not possible:
+        return [], 0
+    conditions: list[ColumnElement[bool]] = []
+    if criteria.status is not None:
+        conditions.append(Lead.status == criteria.status)
+    if criteria.source is not None:
+        conditions.append(func.lower(Lead.source) == criteria.source.lower())
+    if criteria.min_score is not None:
+        conditions.append(Lead.current_score >= criteria.min_score)
+    sort = criteria.sort or ("relevance" if match is not None else "-created_at")
+    rows, total = _run(
+        session,
+        entity=Lead,
+        match=match,
+        conditions=conditions,
+        extra={"score": match.score} if match is not None else {},
+        order_by=_lead_order(sort, match.score if match else None),
+        page=_page(criteria),
+    )
+    hits = []
+    for lead, values in rows:
+        hit = LeadHit.model_validate(lead)
+        hit.score = _as_float(values.get("score"))
+        hits.append(hit)
+    return hits, total
+
+
+# --- campaigns ----------------------------------------------------------------------------------
+
+
+def _campaign_order(sort: str, score: ColumnElement[Any] | None) -> list[Any]:
+    if sort == "relevance" and score is not None:
+        return [desc(score), Campaign.created_at.desc(), Campaign.id.desc()]
+    if sort == "name":
+        return [func.lower(Campaign.name).asc(), Campaign.id.asc()]
+    if sort == "created_at":
+        return [Campaign.created_at.asc(), Campaign.id.asc()]
+    return [Campaign.created_at.desc(), Campaign.id.desc()]
+
+
+def search_campaigns(
+    session: Session, *, criteria: CampaignSearchIn
+) -> tuple[list[CampaignHit], int]:
+    backend = backend_for(session)
+    match, possible = _text(backend, "campaigns", criteria.q)
+    if not possible:
+        return [], 0
+    conditions: list[ColumnElement[bool]] = []
+    if criteria.status is not None:
+        conditions.append(Campaign.status == criteria.status)
+    if criteria.channel is not None:
+        conditions.append(Campaign.channel == criteria.channel)
+    sort = criteria.sort or ("relevance" if match is not None else "-created_at")
+    rows, total = _run(
+        session,
+        entity=Campaign,
+        match=match,
+        conditions=conditions,
+        extra={"score": match.score} if match is not None else {},
+        order_by=_campaign_order(sort, match.score if match else None),
+        page=_page(criteria),
+    )
+    hits = []
+    for campaign, values in rows:
+        hit = CampaignHit.model_validate(campaign)
+        hit.score = _as_float(values.get("score"))
+        hits.append(hit)
+    return hits, total
+
+
+# --- suggestions --------------------------------------------------------------------------------
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return case((condition, 1), else_=0)
+
+
+def _address_statement(match: TextMatch, starts: ColumnElement[bool], limit: int) -> Statement:
+    prefix = _flag(starts).label("prefix")
+    query: Statement = select(Property.id, Property.address, prefix).select_from(Property)
+    return match.apply(query).order_by(desc("prefix"), Property.address).limit(limit)
+
+
+def _city_statement(match: TextMatch, starts: ColumnElement[bool], limit: int) -> Statement:
+    prefix = func.max(_flag(starts)).label("prefix")
+    query: Statement = select(Property.city, prefix).select_from(Property)
+    return (
+        match.apply(query)
+        .group_by(Property.city)
+        .order_by(desc("prefix"), Property.city)
+        .limit(limit)
+    )
+
+
+def _lead_statement(match: TextMatch, pattern: str, limit: int) -> Statement:
+    full_name = Lead.first_name + " " + Lead.last_name
+    starts = or_(
+        *(column.ilike(pattern, escape="\\") for column in (Lead.first_name, Lead.last_name)),
+        full_name.ilike(pattern, escape="\\"),
+    )
+    prefix = _flag(starts).label("prefix")
+    query: Statement = select(Lead.id, Lead.first_name, Lead.last_name, prefix).select_from(Lead)
+    return match.apply(query).order_by(desc("prefix"), Lead.last_name, Lead.first_name).limit(limit)
+
+
+def suggestion_statements(
+    backend: SearchBackend, *, q: str, limit: int, include_leads: bool
+) -> dict[str, Statement]:
+    """The one bounded, indexed query per kind of suggestion that `q` can match."""
+    pattern = like_escape(q) + "%"
+    builders: dict[str, Callable[[TextMatch], Statement]] = {
+        "city": lambda m: _city_statement(m, Property.city.ilike(pattern, escape="\\"), limit),
+        "address": lambda m: _address_statement(
+            m, Property.address.ilike(pattern, escape="\\"), limit
+        ),
+    }
+    if include_leads:
+        builders["lead"] = lambda m: _lead_statement(m, pattern, limit)
+    statements = {}
+    for kind, build in builders.items():
+        match = backend.prefix_match(kind, q, limit)  # type: ignore[arg-type]
+        if match is not None:
+            statements[kind] = build(match)
+    return statements
+
+
+def suggestions(
+    session: Session, *, q: str, limit: int, include_leads: bool
+) -> list[SuggestionOut]:
+    """Cities, addresses and (when the caller may read leads) lead names matching `q`; whatever
+    starts with `q` comes first, then cities, addresses and leads, each alphabetically."""
+    q = q.strip()
+    if not q:
+        return []
+    statements = suggestion_statements(
+        backend_for(session), q=q, limit=limit, include_leads=include_leads
+    )
+    ranked: list[tuple[tuple[int, int, str], SuggestionOut]] = []
+    for kind, statement in statements.items():
+        for row in session.execute(statement):
+            if kind == "city":
+                item = SuggestionOut(type="city", label=row.city, id=None)
+            elif kind == "address":
+                item = SuggestionOut(type="address", label=row.address, id=row.id)
+            else:
+                label = f"{row.first_name} {row.last_name}"
+                item = SuggestionOut(type="lead", label=label, id=row.id)
+            key = (0 if row.prefix else 1, SUGGESTION_ORDER[kind], item.label.lower())
+            ranked.append((key, item))
+    ranked.sort(key=lambda pair: pair[0])
+    return [item for _, item in ranked[:limit]]
