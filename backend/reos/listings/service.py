@@ -8,7 +8,22 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    Numeric,
+    Select,
+    String,
+    Table,
+    Text,
+    Uuid,
+    func,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from reos.audit import service as audit
@@ -20,30 +35,6 @@ from reos.models import Listing, ListingSnapshot, Property, PropertyHistory
 # A property has at most one listing that is still in play.
 OPEN_STATUSES = frozenset({"draft", "active", "pending"})
 PUBLIC_STATUS = "active"
-# The only columns the public read model selects: private ones are never even loaded.
-PUBLIC_LISTING_COLUMNS = (
-    Listing.id,
-    Listing.asking_price,
-    Listing.terms,
-    Listing.public_remarks,
-    Listing.listed_at,
-)
-PUBLIC_PROPERTY_COLUMNS = (
-    Property.address,
-    Property.city,
-    Property.state,
-    Property.zip_code,
-    Property.property_type,
-    Property.bedrooms,
-    Property.bathrooms,
-    Property.square_feet,
-    Property.year_built,
-    Property.latitude,
-    Property.longitude,
-)
-
-
-# --- the organization's writes ------------------------------------------------------------------
 
 
 def _ensure_single_open(
@@ -176,31 +167,35 @@ class PublicListingFilters:
     max_price: Decimal | None = None
 
 
-def _public_listings() -> Select[Any]:
-    """Active listings of live properties, across organizations, public columns only.
+# The `public_listings` view (migration 0008): active listings of live properties, public
+# columns only. Public routes run bound to no organization, and on PostgreSQL Row-Level Security
+# hides every tenant row from such a session; the view, which reads as its owner, is the one
+# door through, and it only lets the public columns out.
+PUBLIC_LISTINGS = Table(
+    "public_listings",
+    MetaData(),
+    Column("id", Uuid),
+    Column("asking_price", Numeric(14, 2)),
+    Column("terms", JSON),
+    Column("public_remarks", Text),
+    Column("listed_at", DateTime(timezone=True)),
+    Column("address", String),
+    Column("city", String),
+    Column("state", String),
+    Column("zip_code", String),
+    Column("property_type", String),
+    Column("bedrooms", Integer),
+    Column("bathrooms", Numeric(4, 1)),
+    Column("square_feet", Integer),
+    Column("year_built", Integer),
+    Column("latitude", Float),
+    Column("longitude", Float),
+)
+PUBLIC = PUBLIC_LISTINGS.c
 
-    Public routes have no principal, so their session is bound to no organization and the
-    tenancy filter would hide every row: `all_tenants=True` lifts it on purpose, and only here.
-    That option also lifts the soft-delete filter, so archived properties are excluded by hand.
-    On PostgreSQL, Row-Level Security still hides every tenant row from a session with no
-    organization; the public read model needs a policy for that (see the tests).
-    """
-    return (
-        select(*PUBLIC_LISTING_COLUMNS, *PUBLIC_PROPERTY_COLUMNS)
-        .join(
-            Property,
-            and_(
-                Property.id == Listing.property_id,
-                Property.organization_id == Listing.organization_id,
-            ),
-        )
-        .where(
-            Listing.status == PUBLIC_STATUS,
-            Property.deleted_at.is_(None),
-            Property.status != "archived",
-        )
-        .execution_options(all_tenants=True)
-    )
+
+def _public_listings() -> Select[Any]:
+    return select(PUBLIC_LISTINGS)
 
 
 def list_public_listings(
@@ -217,23 +212,16 @@ def list_public_listings(
         )
     query = _public_listings()
     if filters.city:
-        query = query.where(func.lower(Property.city) == filters.city.strip().lower())
+        query = query.where(func.lower(PUBLIC.city) == filters.city.strip().lower())
     if filters.state:
-        query = query.where(Property.state == filters.state.strip().upper())
+        query = query.where(PUBLIC.state == filters.state.strip().upper())
     if filters.min_price is not None:
-        query = query.where(Listing.asking_price >= filters.min_price)
+        query = query.where(PUBLIC.asking_price >= filters.min_price)
     if filters.max_price is not None:
-        query = query.where(Listing.asking_price <= filters.max_price)
-    total = (
-        session.scalar(
-            select(func.count())
-            .select_from(query.subquery())
-            .execution_options(all_tenants=True)  # see _public_listings
-        )
-        or 0
-    )
+        query = query.where(PUBLIC.asking_price <= filters.max_price)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(
-        query.order_by(Listing.listed_at.desc().nulls_last(), Listing.id)
+        query.order_by(PUBLIC.listed_at.desc().nulls_last(), PUBLIC.id)
         .offset(page.offset)
         .limit(page.page_size)
     ).mappings()
@@ -241,7 +229,7 @@ def list_public_listings(
 
 
 def get_public_listing(session: Session, *, listing_id: uuid.UUID) -> dict[str, Any]:
-    row = session.execute(_public_listings().where(Listing.id == listing_id)).mappings().first()
+    row = session.execute(_public_listings().where(PUBLIC.id == listing_id)).mappings().first()
     if row is None:
         raise NotFound(f"Listing {listing_id} not found.")
     return dict(row)
