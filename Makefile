@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install demo api worker beat migrate seed test lint format proofs checklist lock clean
+.PHONY: help install demo api worker beat migrate seed test lint format proofs bench checklist lock clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ format: install ## Apply ruff's fixes and formatting
 
 proofs: install ## Run the proofs and write an evidence pack under audit_artifacts/
 	@bash scripts/run_proofs.sh
+
+bench: install ## Benchmarks on PostgreSQL (BENCH_PG_DSN), as ratios to same-run baselines
+	$(BIN)/python -m scripts.bench.run $(BENCH_ARGS)
 
 checklist: ## Runtime checklist (compose stack with a Docker engine, native stack without)
 	@bash scripts/DOCKER_RUNTIME_CHECKLIST.sh
