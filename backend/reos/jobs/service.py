@@ -4,11 +4,11 @@ replay. The session is bound to the caller's organization, so another's ids are 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import ValidationError
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from reos.api.jobs import JobCatalog, JobSpec, enqueue
@@ -18,11 +18,22 @@ from reos.core.pagination import PageParams
 from reos.models import DeadLetter, TaskRun
 
 RETRYABLE = frozenset({"failed", "dead_lettered"})
+Row = TypeVar("Row", TaskRun, DeadLetter)
 
 
 def jobs_of(request: Request) -> JobCatalog:
     jobs: JobCatalog = request.app.state.jobs
     return jobs
+
+
+def _newest_first(
+    session: Session, query: Select[Row], model: type[TaskRun] | type[DeadLetter], page: PageParams
+) -> tuple[list[Row], int]:
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(model.created_at.desc(), model.id).offset(page.offset).limit(page.page_size)
+    ).all()
+    return list(rows), total
 
 
 def list_runs(
@@ -33,13 +44,7 @@ def list_runs(
         query = query.where(TaskRun.status == status)
     if task_type:
         query = query.where(TaskRun.task_type == task_type)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(TaskRun.created_at.desc(), TaskRun.id)
-        .offset(page.offset)
-        .limit(page.page_size)
-    ).all()
-    return list(rows), total
+    return _newest_first(session, query, TaskRun, page)
 
 
 def get_run(session: Session, run_id: uuid.UUID) -> TaskRun:
@@ -118,13 +123,7 @@ def list_dead_letters(
         query = query.where(
             DeadLetter.replayed_at.is_not(None) if replayed else DeadLetter.replayed_at.is_(None)
         )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(DeadLetter.created_at.desc(), DeadLetter.id)
-        .offset(page.offset)
-        .limit(page.page_size)
-    ).all()
-    return list(rows), total
+    return _newest_first(session, query, DeadLetter, page)
 
 
 def get_dead_letter(session: Session, entry_id: uuid.UUID) -> DeadLetter:
