@@ -8,6 +8,8 @@ in one transaction, reporting progress as it goes. The task's result is the impo
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -139,3 +141,32 @@ async def accept_csv(
         return enqueue(request, spec, arguments, created_by=user_id)
 
     return accepted(await run_in_threadpool(store_and_start))
+
+
+def read_records(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """A CSV's header (stripped) and each non-blank record with the line it starts on, the
+    header being line 1; a quoted value may span lines. Raises csv.Error on a broken file."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [column.strip() for column in next(reader, [])]
+    records = []
+    line = reader.line_num
+    for values in reader:
+        start, line = line + 1, reader.line_num
+        if any(value.strip() for value in values):
+            records.append((start, values))
+    return header, records
+
+
+def begin_before_savepoints(session: Session) -> None:
+    """Make the per-row savepoints of an import nest inside the caller's transaction.
+
+    pysqlite opens a transaction only before INSERT, UPDATE or DELETE; a SAVEPOINT sent first
+    would itself be the outermost transaction, and releasing it would commit the row even if
+    the caller then rolls back. So on SQLite the transaction is opened explicitly.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if raw is not None and not getattr(raw, "in_transaction", True):
+        connection.exec_driver_sql("BEGIN")

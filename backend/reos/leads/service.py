@@ -7,7 +7,6 @@ commits; the request's or the task's unit of work decides.
 from __future__ import annotations
 
 import csv
-import io
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 
+from reos.api.imports import begin_before_savepoints, read_records
 from reos.audit import service as audit
 from reos.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from reos.core.pagination import PageParams
@@ -52,17 +52,9 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _savepoint(session: Session) -> SessionTransaction:
-    """A SAVEPOINT that really nests inside the session's transaction.
-
-    pysqlite sends BEGIN only before the first write, so a SAVEPOINT issued earlier would open
-    the outermost transaction itself and its RELEASE would commit; beginning first keeps the
-    savepoint's work undone by a later rollback, as on PostgreSQL.
-    """
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        dbapi = connection.connection.dbapi_connection
-        if dbapi is not None and not getattr(dbapi, "in_transaction", True):
-            connection.exec_driver_sql("BEGIN")
+    """A SAVEPOINT that really nests inside the session's transaction (see
+    begin_before_savepoints), undone by a later rollback as on PostgreSQL."""
+    begin_before_savepoints(session)
     return session.begin_nested()
 
 
@@ -586,24 +578,13 @@ def _read_csv(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]], list
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return [], [], [{"row": 1, "field": "file", "message": "the file is not UTF-8 text"}]
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header: list[str] = []
-    records: list[tuple[int, list[str]]] = []
     try:
-        header = [column.strip().lower() for column in next(reader, [])]
-        problems = _header_problems(header)
-        if problems:
-            return header, [], problems
-        last_line = reader.line_num
-        for values in reader:
-            # A quoted value may span lines: a record is numbered by the line it starts on.
-            start, last_line = last_line + 1, reader.line_num
-            if any(value.strip() for value in values):
-                records.append((start, values))
+        header, records = read_records(text)
     except csv.Error as exc:
-        line = reader.line_num or 1
-        return header, records, [{"row": line, "field": "file", "message": f"unreadable: {exc}"}]
-    return header, records, []
+        return [], [], [{"row": 1, "field": "file", "message": f"unreadable: {exc}"}]
+    header = [column.lower() for column in header]
+    problems = _header_problems(header)
+    return header, ([] if problems else records), problems
 
 
 def _same_name_without_contact(session: Session, data: LeadIn) -> bool:

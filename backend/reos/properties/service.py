@@ -4,7 +4,6 @@ and CSV import. Functions flush but never commit; they raise domain errors, neve
 from __future__ import annotations
 
 import csv
-import io
 import math
 import uuid
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from providers.base import ProviderError
 from providers.data.geo import haversine_km
 from providers.data.port import ComparablesQuery, DataProvider
 from providers.storage.port import StorageProvider
+from reos.api.imports import begin_before_savepoints, read_records
 from reos.audit import service as audit
 from reos.core.errors import (
     Conflict,
@@ -619,34 +619,6 @@ def _header_problems(header: list[str]) -> list[dict[str, Any]]:
     return problems
 
 
-def _records(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header and each non-blank record with the line it starts on (the header is 1)."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [column.strip() for column in next(reader, [])]
-    records = []
-    line = reader.line_num
-    for values in reader:
-        start, line = line + 1, reader.line_num
-        if any(value.strip() for value in values):
-            records.append((start, values))
-    return header, records
-
-
-def _begin_outer_transaction(session: Session) -> None:
-    """Make sure the savepoints below nest inside the caller's transaction.
-
-    pysqlite opens a transaction only before INSERT, UPDATE or DELETE; a SAVEPOINT sent first
-    would itself be the outermost transaction, and releasing it would commit the row even if
-    the caller then rolls back. So on SQLite the transaction is opened explicitly.
-    """
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    raw = connection.connection.dbapi_connection
-    if raw is not None and not raw.in_transaction:
-        connection.exec_driver_sql("BEGIN")
-
-
 def import_properties_csv(
     session: Session,
     data: bytes,
@@ -668,7 +640,7 @@ def import_properties_csv(
         result["errors"].append(_row_problem(line, "file", "not UTF-8 text"))
         return result
     try:
-        header, records = _records(text)
+        header, records = read_records(text)
     except csv.Error as exc:
         result["errors"].append(_row_problem(1, "file", f"not a readable CSV: {exc}"))
         return result
@@ -679,7 +651,7 @@ def import_properties_csv(
     if header_problems:
         result["errors"] = header_problems
         return result
-    _begin_outer_transaction(session)
+    begin_before_savepoints(session)
     total = len(records)
     for done, (row, values) in enumerate(records, start=1):
         _import_row(session, header, row, values, actor_user_id, result)
