@@ -10,6 +10,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 
 import reos.models  # noqa: F401 - registers every model on the metadata
 from reos.core.db import Base, create_db_engine, owner_url
+from reos.core.migrations import modelled
 from reos.core.settings import get_settings
 
 config = context.config
@@ -35,6 +36,7 @@ def _configure(connection: Connection) -> None:
         # SQLite cannot ALTER most things in place; batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=modelled,
     )
 
 
@@ -46,6 +48,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_as_batch=url.get_backend_name() == "sqlite",
         compare_type=True,
+        include_name=modelled,
     )
     with context.begin_transaction():
         context.run_migrations()
