@@ -140,3 +140,12 @@ class ServiceUnavailable(DomainError):
     status: int = 503
     title: str = "Service unavailable"
     slug: str = "service-unavailable"
+
+
+def require_ordered(low: Any, high: Any, *, low_name: str, high_name: str, where: str) -> None:
+    """Refuse a range whose upper bound is below its lower one, naming the upper field."""
+    if low is not None and high is not None and low > high:
+        raise ValidationFailed(
+            f"{high_name} is below {low_name}.",
+            errors=[FieldProblem(f"{where}.{high_name}", f"must be at least {low_name}", "range")],
+        )

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from reos.audit import service as audit
-from reos.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from reos.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed, require_ordered
 from reos.core.pagination import PageParams
 from reos.listings.schemas import ListingIn, ListingUpdateIn
 from reos.models import Listing, ListingSnapshot, Property, PropertyHistory
@@ -201,15 +201,13 @@ def _public_listings() -> Select[Any]:
 def list_public_listings(
     session: Session, *, filters: PublicListingFilters, page: PageParams
 ) -> tuple[list[dict[str, Any]], int]:
-    if (
-        filters.min_price is not None
-        and filters.max_price is not None
-        and filters.min_price > filters.max_price
-    ):
-        raise ValidationFailed(
-            "max_price is below min_price.",
-            errors=[FieldProblem("query.max_price", "must be at least min_price", "range")],
-        )
+    require_ordered(
+        filters.min_price,
+        filters.max_price,
+        low_name="min_price",
+        high_name="max_price",
+        where="query",
+    )
     query = _public_listings()
     if filters.city:
         query = query.where(func.lower(PUBLIC.city) == filters.city.strip().lower())

@@ -30,6 +30,7 @@ from reos.core.errors import (
     NotFound,
     PayloadTooLarge,
     ValidationFailed,
+    require_ordered,
 )
 from reos.core.pagination import PageParams
 from reos.models import Property, PropertyHistory, PropertyImage, PropertyValuation
@@ -90,24 +91,11 @@ def parse_sort(sort: str) -> tuple[str, bool]:
 
 
 def _filtered(filters: PropertyFilters) -> Select[Property]:
-    if (
-        filters.min_price is not None
-        and filters.max_price is not None
-        and filters.min_price > filters.max_price
+    for low, high, name in (
+        (filters.min_price, filters.max_price, "price"),
+        (filters.min_sqft, filters.max_sqft, "sqft"),
     ):
-        raise ValidationFailed(
-            "max_price is below min_price.",
-            errors=[FieldProblem("query.max_price", "must be at least min_price", "range")],
-        )
-    if (
-        filters.min_sqft is not None
-        and filters.max_sqft is not None
-        and filters.min_sqft > filters.max_sqft
-    ):
-        raise ValidationFailed(
-            "max_sqft is below min_sqft.",
-            errors=[FieldProblem("query.max_sqft", "must be at least min_sqft", "range")],
-        )
+        require_ordered(low, high, low_name=f"min_{name}", high_name=f"max_{name}", where="query")
     query = select(Property)
     if filters.city:
         query = query.where(func.lower(Property.city) == filters.city.strip().lower())
