@@ -37,21 +37,27 @@ def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
-def migrated_postgres(server_dsn: str) -> Iterator[URL]:
-    """A new PostgreSQL database on `server_dsn`'s server, migrated, dropped afterwards."""
+def empty_postgres(server_dsn: str, prefix: str = "reos_test") -> Iterator[URL]:
+    """A new, empty PostgreSQL database on `server_dsn`'s server, dropped afterwards."""
     server = make_url(server_dsn)
-    name = f"reos_test_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name)
     try:
-        migrations.upgrade(url)
-        yield url
+        yield server.set(database=name)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def migrated_postgres(server_dsn: str) -> Iterator[URL]:
+    """A new PostgreSQL database on `server_dsn`'s server, migrated, dropped afterwards."""
+    with empty_postgres(server_dsn) as url:
+        migrations.upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")

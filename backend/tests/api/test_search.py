@@ -21,7 +21,7 @@ from reos.core.db import Database, create_db_engine
 from reos.models import Campaign, Lead, Property
 from reos.search.backends import fts5_query, haversine_km
 from reos.search.service import phone_as_stored
-from tests.conftest import Account, add_member, register
+from tests.conftest import Account, add_member, empty_postgres, register
 from tests.services import PG_ADMIN_DSN, need_postgres
 
 SEARCH = "/api/v1/search"
@@ -736,19 +736,8 @@ def test_migration_0007_goes_down_and_up_on_sqlite_and_indexes_existing_rows(
 @pytest.fixture
 def empty_pg_url() -> Iterator[Any]:
     need_postgres()
-    from sqlalchemy import create_engine
-
-    server = make_url(PG_ADMIN_DSN)
-    name = f"reos_search_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with empty_postgres(PG_ADMIN_DSN, "reos_search") as url:
+        yield url
 
 
 def test_migration_0007_goes_down_and_up_on_postgres(empty_pg_url: Any) -> None:

@@ -3,7 +3,6 @@ PostgreSQL, and leaves a schema identical to the models."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,12 +11,13 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL, make_url
 
 from reos.core import migrations
 from reos.core.db import Base, create_db_engine
 from reos.models import ALL_MODELS
+from tests.conftest import empty_postgres
 from tests.services import PG_ADMIN_DSN, need_postgres
 
 HEAD = "0008"
@@ -68,17 +68,8 @@ def round_trip(url: URL) -> None:
 def pg_url() -> Iterator[URL]:
     """A new, empty PostgreSQL database, dropped afterwards."""
     need_postgres()
-    server = make_url(PG_ADMIN_DSN)
-    name = f"reos_mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with empty_postgres(PG_ADMIN_DSN, "reos_mig") as url:
+        yield url
 
 
 def test_chain_round_trips_on_sqlite(tmp_path: Path) -> None:
