@@ -12,7 +12,6 @@ from pydantic import BaseModel
 from reos.api.deps import (
     Principal,
     ProvidersDep,
-    SessionDep,
     TokensDep,
     bearer,
     current_principal,
@@ -89,9 +88,9 @@ def presigned_url(
     return PresignedUrlOut(url=url, expires_at=datetime.now(UTC) + timedelta(seconds=expires_in))
 
 
-def readable_key(
+async def readable_key(
     key: str,
-    session: SessionDep,
+    request: Request,
     tokens: TokensDep,
     providers: ProvidersDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -104,7 +103,7 @@ def readable_key(
         if not providers.verify_presigned(key, expires or "", signature or ""):
             raise Forbidden("The link is invalid or has expired.")
         return key
-    principal = current_principal(session, tokens, credentials)
+    principal = await current_principal(request, tokens, credentials)
     if not principal.can(Permission.STORAGE_READ):
         raise Forbidden(f"Your role ({principal.role}) lacks the 'storage:read' permission.")
     return organization_key(principal.organization_id, key)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from reos.api.principals import note_auth_change
 from reos.audit import service as audit
 from reos.auth import service as auth_service
 from reos.core.errors import Conflict, FieldProblem, Forbidden, NotFound
@@ -81,6 +82,8 @@ def _active_admins(session: Session) -> int:
 
 
 def _revoke_sessions(session: Session, user_id: uuid.UUID, reason: str) -> None:
+    # A bulk UPDATE passes the ORM's change tracking by: say so to the principal cache.
+    note_auth_change(session, user_id)
     session.execute(
         update(AuthSession)
         .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))

@@ -101,6 +101,8 @@ def test_admin_changes_role_and_it_applies_at_once(
     client: TestClient, accounts: dict[str, Account]
 ) -> None:
     admin, viewer = accounts["admin"], accounts["viewer"]
+    # Signed in and served once, so the session's role is in the principal cache.
+    assert client.get("/api/v1/auth/me", headers=viewer.headers).json()["role"] == "viewer"
     response = client.put(f"{USERS}/{viewer.id}", headers=admin.headers, json={"role": "sales"})
     assert response.status_code == 200
     # The role is read per request, not from the token, so the same token now has it.
@@ -111,6 +113,7 @@ def test_disabling_a_member_ends_their_sessions(
     client: TestClient, accounts: dict[str, Account]
 ) -> None:
     admin, sales = accounts["admin"], accounts["sales"]
+    assert client.get("/api/v1/auth/me", headers=sales.headers).status_code == 200
     response = client.put(f"{USERS}/{sales.id}", headers=admin.headers, json={"status": "disabled"})
     assert response.status_code == 200
     assert client.get("/api/v1/auth/me", headers=sales.headers).status_code == 401
@@ -130,6 +133,7 @@ def test_soft_delete_hides_the_member_and_ends_sessions(
     client: TestClient, accounts: dict[str, Account]
 ) -> None:
     admin, agent = accounts["admin"], accounts["agent"]
+    assert client.get("/api/v1/auth/me", headers=agent.headers).status_code == 200
     assert client.delete(f"{USERS}/{agent.id}", headers=admin.headers).status_code == 204
     assert client.get(f"{USERS}/{agent.id}", headers=admin.headers).status_code == 404
     assert agent.id not in {

@@ -56,11 +56,35 @@ class RequestUnitOfWork:
             self.session.rollback()
 
     def close(self) -> None:
+        """Release the connection, then run the after-close callbacks (once)."""
+        callbacks, self.after_close = self.after_close, []
         try:
             self.session.close()
         finally:
-            for callback in self.after_close:
+            for callback in callbacks:
                 callback()
+
+    def settle(self, response: BufferedResponse | None) -> None:
+        """Commit (or roll back) and close in one call: one thread-pool hop per request."""
+        try:
+            self.finish(response)
+        except BaseException:
+            self.session.rollback()
+            raise
+        finally:
+            self.close()
+
+    @property
+    def idle(self) -> bool:
+        """The request never touched the database and left nothing to release, so settling
+        does no I/O and needs no thread (a cached read, a health check)."""
+        return not (self.session.in_transaction() or self.response_hooks or self.after_close)
+
+    async def settle_async(self, response: BufferedResponse | None) -> None:
+        if self.idle:
+            self.settle(response)
+        else:
+            await run_in_threadpool(self.settle, response)
 
 
 def unit_of_work(scope: Scope) -> RequestUnitOfWork:
@@ -103,16 +127,14 @@ class UnitOfWorkMiddleware:
                     return
                 response = _buffered(start, b"".join(chunks))
                 try:
-                    await run_in_threadpool(uow.finish, response)
+                    await uow.settle_async(response)
                 except IntegrityError:
                     log.warning("commit_conflict", exc_info=True)
-                    await run_in_threadpool(uow.session.rollback)
                     error = Conflict("The change conflicts with a concurrent or existing record.")
                     await send_problem(send, error.problem(scope["path"]))
                     return
                 except DBAPIError:
                     log.error("commit_failed", exc_info=True)
-                    await run_in_threadpool(uow.session.rollback)
                     unavailable = ServiceUnavailable("The database did not accept the change.")
                     await send_problem(send, unavailable.problem(scope["path"]))
                     return
@@ -127,11 +149,9 @@ class UnitOfWorkMiddleware:
 
         try:
             await self.app(scope, receive, hold_back)
-        except BaseException:
-            await run_in_threadpool(uow.finish, None)
-            raise
         finally:
-            await run_in_threadpool(uow.close)
+            # A no-op (without a thread) unless the response streamed or never completed.
+            await uow.settle_async(None)
 
 
 def _buffered(start: Message | None, body: bytes) -> BufferedResponse:
