@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import Response
 from pydantic import BaseModel
 
 DESCRIPTIONS = {
@@ -47,3 +48,10 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 AUTH_ERRORS = errors(401, 429)
 READ_ERRORS = errors(401, 403, 404, 429)
 WRITE_ERRORS = errors(401, 403, 404, 409, 422, 429)
+
+
+class JSONBytes(Response):
+    """A body already serialized as JSON (a cached answer), sent as it is: the route's
+    `response_model` still documents it, and FastAPI does not validate a Response again."""
+
+    media_type = "application/json"

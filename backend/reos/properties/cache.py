@@ -19,11 +19,12 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import redis
 from fastapi import Request
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from reos.core.http.unit_of_work import unit_of_work
 from reos.core.logging import get_logger
@@ -41,6 +42,9 @@ REDIS_PREFIX = "reos:cache:properties"
 
 
 class Store(Protocol):
+    # True when reads do no I/O, so an async route may serve a hit on the event loop.
+    in_process: bool
+
     def generation(self, organization_id: uuid.UUID) -> int: ...
     def bump(self, organization_id: uuid.UUID) -> None: ...
     def get(self, key: str) -> bytes | None: ...
@@ -49,6 +53,8 @@ class Store(Protocol):
 
 class MemoryStore:
     """A bounded LRU with expiry, for a single process."""
+
+    in_process = True
 
     def __init__(
         self, max_entries: int = MAX_MEMORY_ENTRIES, clock: Callable[[], float] = time.monotonic
@@ -95,6 +101,8 @@ class MemoryStore:
 class RedisStore:
     """Shared by every API process. A failing Redis is a cache miss, never an error."""
 
+    in_process = False
+
     def __init__(self, client: redis.Redis) -> None:
         self.client = client
 
@@ -116,18 +124,6 @@ class RedisStore:
         self.client.set(key, value, ex=ttl)
 
 
-@dataclass(frozen=True)
-class Lookup:
-    """What a read found, and the key to store its answer under on a miss."""
-
-    key: str
-    value: Any | None
-
-    @property
-    def hit(self) -> bool:
-        return self.value is not None
-
-
 class PropertyCache:
     def __init__(
         self, store: Store, metrics: ApiMetrics | None = None, ttl_seconds: int = TTL_SECONDS
@@ -136,31 +132,62 @@ class PropertyCache:
         self.metrics = metrics
         self.ttl_seconds = ttl_seconds
 
-    def lookup(self, organization_id: uuid.UUID, kind: str, query: dict[str, Any]) -> Lookup:
-        """The cached answer to `kind` with `query` for this organization, if any.
+    def answer(
+        self,
+        organization_id: uuid.UUID,
+        kind: str,
+        query: dict[str, Any],
+        compute: Callable[[], BaseModel],
+    ) -> bytes:
+        """The JSON body answering `kind` with `query` for this organization: cached, or
+        computed, serialized once and stored. The bytes are what the response sends, so a hit
+        costs neither parsing nor validation.
 
         The generation is read before the database is, so an answer computed from rows that a
         write then changes is stored under a generation that write has already retired.
         """
+        key: str | None = None  # stays None if the store fails: no caching under a guessed key
+        cached: bytes | None = None
+        try:
+            key = self._key(organization_id, kind, query)
+            cached = self.store.get(key)
+        except redis.RedisError as exc:
+            log.warning("cache_unavailable", error=str(exc))
+            key = None
+        self._count(hit=cached is not None)
+        if cached is not None:
+            return cached
+        body = compute().model_dump_json().encode()
+        if key is not None:
+            try:
+                self.store.set(key, body, self.ttl_seconds)
+            except redis.RedisError as exc:
+                log.warning("cache_unavailable", error=str(exc))
+        return body
+
+    async def answer_async(
+        self,
+        organization_id: uuid.UUID,
+        kind: str,
+        query: dict[str, Any],
+        compute: Callable[[], BaseModel],
+    ) -> bytes:
+        """`answer` for an async route: a hit in the in-process store is served on the event
+        loop (a thread-pool hop would cost more than the read); a miss, or a store that does
+        network I/O, runs in the pool."""
+        if self.store.in_process:
+            cached = self.store.get(self._key(organization_id, kind, query))
+            if cached is not None:
+                self._count(hit=True)
+                return cached
+        return await run_in_threadpool(self.answer, organization_id, kind, query, compute)
+
+    def _key(self, organization_id: uuid.UUID, kind: str, query: dict[str, Any]) -> str:
         digest = hashlib.sha256(
             json.dumps(query, sort_keys=True, default=str).encode()
         ).hexdigest()[:32]
-        try:
-            generation = self.store.generation(organization_id)
-            key = f"{REDIS_PREFIX}:{organization_id}:{generation}:{kind}:{digest}"
-            raw = self.store.get(key)
-        except redis.RedisError as exc:
-            log.warning("cache_unavailable", error=str(exc))
-            return self._count(Lookup("", None))
-        return self._count(Lookup(key, json.loads(raw) if raw is not None else None))
-
-    def store_answer(self, lookup: Lookup, value: Any) -> None:
-        if not lookup.key:
-            return  # the store failed during the lookup; do not cache under a guessed key
-        try:
-            self.store.set(lookup.key, json.dumps(value).encode(), self.ttl_seconds)
-        except redis.RedisError as exc:
-            log.warning("cache_unavailable", error=str(exc))
+        generation = self.store.generation(organization_id)
+        return f"{REDIS_PREFIX}:{organization_id}:{generation}:{kind}:{digest}"
 
     def invalidate(self, organization_id: uuid.UUID) -> None:
         try:
@@ -171,18 +198,17 @@ class PropertyCache:
                 "cache_invalidation_failed", organization=str(organization_id), error=str(exc)
             )
 
-    def _count(self, lookup: Lookup) -> Lookup:
+    def _count(self, *, hit: bool) -> None:
         if self.metrics is not None:
-            counter = self.metrics.cache_hits if lookup.hit else self.metrics.cache_misses
+            counter = self.metrics.cache_hits if hit else self.metrics.cache_misses
             counter.labels(CACHE_NAME).inc()
-        return lookup
 
 
 _build_lock = threading.Lock()
 
 
-def property_cache(request: Request) -> PropertyCache:
-    """The app's property cache (a dependency), built on first use next to its Redis client."""
+def cache_of(request: Request) -> PropertyCache:
+    """The app's property cache, built on first use next to its Redis client."""
     state = request.app.state
     cache: PropertyCache | None = getattr(state, "property_cache", None)
     if cache is None:
@@ -200,9 +226,14 @@ def property_cache(request: Request) -> PropertyCache:
     return cache
 
 
+async def property_cache(request: Request) -> PropertyCache:
+    """The cache as a dependency; async because it does no I/O (no thread-pool hop)."""
+    return cache_of(request)
+
+
 def invalidate_after_write(request: Request, organization_id: uuid.UUID) -> None:
     """Retire the organization's cached reads now and again after the request commits."""
-    cache = property_cache(request)
+    cache = cache_of(request)
     cache.invalidate(organization_id)
     unit_of_work(request.scope).after_commit.append(lambda: cache.invalidate(organization_id))
 

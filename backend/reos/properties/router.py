@@ -14,7 +14,7 @@ from reos.api.deps import Principal, ProvidersDep, SessionDep, require
 from reos.api.idempotency import IdempotencyKeyDep
 from reos.api.imports import TaskAccepted, accept_csv, accepted
 from reos.api.jobs import enqueue
-from reos.api.responses import READ_ERRORS, WRITE_ERRORS, ProblemOut, errors
+from reos.api.responses import READ_ERRORS, WRITE_ERRORS, JSONBytes, ProblemOut, errors
 from reos.core.pagination import Page, PageParams, page_params
 from reos.core.security.rbac import Permission
 from reos.models import Property
@@ -41,7 +41,7 @@ CacheDep = Annotated[PropertyCache, Depends(property_cache)]
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
-def property_filters(
+async def property_filters(
     city: Annotated[str | None, Query(max_length=120)] = None,
     state: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
     zip_code: Annotated[str | None, Query(pattern=r"^\d{5}(-?\d{4})?$")] = None,
@@ -79,7 +79,7 @@ def _page_out(rows: list[Property], total: int, page: PageParams) -> Page[Proper
 
 
 @router.get("", response_model=Page[PropertyOut], responses=errors(401, 403, 422, 429))
-def list_properties(
+async def list_properties(
     principal: CanRead,
     session: SessionDep,
     cache: CacheDep,
@@ -93,17 +93,16 @@ def list_properties(
             "prefix with '-' for descending",
         ),
     ] = DEFAULT_SORT,
-) -> Page[PropertyOut]:
+) -> Response:
     """Your organization's properties (archived ones are hidden), filtered and sorted."""
     service.parse_sort(sort)  # a bad sort is a 422 even when a page is cached
     query = {**asdict(filters), "sort": sort, "page": page.page, "page_size": page.page_size}
-    lookup = cache.lookup(principal.organization_id, "list", query)
-    if lookup.hit:
-        return Page[PropertyOut].model_validate(lookup.value)
-    rows, total = service.list_properties(session, filters=filters, sort=sort, page=page)
-    result = _page_out(rows, total, page)
-    cache.store_answer(lookup, result.model_dump(mode="json"))
-    return result
+
+    def compute() -> Page[PropertyOut]:
+        rows, total = service.list_properties(session, filters=filters, sort=sort, page=page)
+        return _page_out(rows, total, page)
+
+    return JSONBytes(await cache.answer_async(principal.organization_id, "list", query, compute))
 
 
 # Declared before /{property_id} so "search" is never read as an id.
@@ -136,16 +135,16 @@ def create_property(
 
 
 @router.get("/{property_id}", response_model=PropertyOut, responses=READ_ERRORS)
-def get_property(
+async def get_property(
     property_id: uuid.UUID, principal: CanRead, session: SessionDep, cache: CacheDep
-) -> PropertyOut:
+) -> Response:
     """One property of your organization."""
-    lookup = cache.lookup(principal.organization_id, "detail", {"id": str(property_id)})
-    if lookup.hit:
-        return PropertyOut.model_validate(lookup.value)
-    result = PropertyOut.model_validate(service.get_property(session, property_id=property_id))
-    cache.store_answer(lookup, result.model_dump(mode="json"))
-    return result
+
+    def compute() -> PropertyOut:
+        return PropertyOut.model_validate(service.get_property(session, property_id=property_id))
+
+    query = {"id": str(property_id)}
+    return JSONBytes(await cache.answer_async(principal.organization_id, "detail", query, compute))
 
 
 @router.put("/{property_id}", response_model=PropertyOut, responses=WRITE_ERRORS)
