@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reos.core.http.asgi import set_header
-
 API_CSP = b"default-src 'none'; frame-ancestors 'none'"
 # The docs page loads only our own copies of Swagger UI's script, styles and the spec.
 DOCS_CSP = (
@@ -22,6 +20,7 @@ COMMON = (
     (b"permissions-policy", b"geolocation=(), camera=(), microphone=()"),
     (b"x-xss-protection", b"0"),
 )
+REPLACED = frozenset({b"server", b"content-security-policy", *(name for name, _ in COMMON)})
 
 
 class SecurityHeadersMiddleware:
@@ -37,13 +36,15 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
+                # Ours replace any the route set, except its own Cache-Control.
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() not in REPLACED
+                ]
+                headers += COMMON
+                headers.append((b"content-security-policy", DOCS_CSP if is_docs else API_CSP))
+                if not is_docs and not any(k.lower() == b"cache-control" for k, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
-                for name, value in COMMON:
-                    set_header(message, name, value)
-                set_header(message, b"content-security-policy", DOCS_CSP if is_docs else API_CSP)
-                if not is_docs and not any(k == b"cache-control" for k, _ in headers):
-                    set_header(message, b"cache-control", b"no-store")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

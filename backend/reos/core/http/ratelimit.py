@@ -1,5 +1,9 @@
 """Sliding-window rate limiting per user (or per client IP), with IETF RateLimit headers.
 
+The window is a sliding window *counter* (the current and the previous fixed window, the
+previous one weighted by how much of it still overlaps): constant work and memory per key,
+where an exact moving window keeps a timestamp per request and trims the list on every hit.
+
 Backed by Redis when REDIS_URL is set, in-process otherwise. If Redis stops answering, requests
 are let through (fail open) and the limiter reports itself unhealthy to /readyz.
 """
@@ -13,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -72,7 +76,7 @@ class RateLimiter:
         options = {"implementation": "redispy"} if redis_url else {}
         self.backend = "redis" if redis_url else "memory"
         self.storage = storage_from_string(uri, **options)
-        self.strategy = MovingWindowRateLimiter(self.storage)
+        self.strategy = SlidingWindowCounterRateLimiter(self.storage)
         self.healthy = True
         self._last_warning = 0.0
 
