@@ -8,21 +8,21 @@ import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import ValidationError
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from providers.base import ProviderError
 from providers.data.geo import haversine_km
 from providers.data.port import ComparablesQuery, DataProvider
 from providers.storage.port import StorageProvider
-from reos.api.imports import begin_before_savepoints, read_records
+from reos.api.imports import read_records
 from reos.audit import service as audit
+from reos.core.db import TenancyError, current_org
 from reos.core.errors import (
     Conflict,
     DomainError,
@@ -34,7 +34,7 @@ from reos.core.errors import (
 )
 from reos.core.pagination import PageParams
 from reos.models import Property, PropertyHistory, PropertyImage, PropertyValuation
-from reos.properties import valuation
+from reos.properties import importing, valuation
 from reos.properties.domain import apn_hash, normalize_address
 from reos.properties.images import IMAGE_TYPES, image_dimensions, sniff_image_type
 from reos.properties.schemas import SORT_FIELDS, PropertyIn
@@ -612,13 +612,15 @@ def import_properties_csv(
     data: bytes,
     actor_user_id: uuid.UUID | None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    batch_rows: int = importing.BATCH_ROWS,
 ) -> ImportResult:
     """Create the properties of a CSV whose columns are the POST /properties fields.
 
-    Each row is validated like a POST body and created in a savepoint of its own, so a bad row
-    is reported and skipped without undoing the others. A row whose address or APN is already
-    taken (in the organization, or earlier in the file) is a duplicate, not an error, so
-    importing the same file again creates nothing.
+    Each row is validated like a POST body; a bad row is reported and skipped, the valid ones
+    are written `batch_rows` at a time (see `importing`). A row whose address or APN is already
+    taken (in the organization, or by an earlier row of the file) is a duplicate, not an error,
+    so importing the same file again creates nothing. `progress(done, total)` follows each batch.
     """
     result: ImportResult = {"created": 0, "duplicates": 0, "errors": []}
     try:
@@ -639,46 +641,67 @@ def import_properties_csv(
     if header_problems:
         result["errors"] = header_problems
         return result
-    begin_before_savepoints(session)
+    organization_id = current_org(session)
+    if organization_id is None:
+        raise TenancyError("properties imported outside any organization")
+    created_earlier = importing.Claims()
+    # One instant per row, in file order, as when rows were created one after the other: a
+    # newest-first list still shows the file's last row first.
+    started = datetime.now(UTC)
     total = len(records)
-    for done, (row, values) in enumerate(records, start=1):
-        _import_row(session, header, row, values, actor_user_id, result)
+    for start in range(0, total, batch_rows):
+        batch = records[start : start + batch_rows]
+        rows = _valid_rows(header, batch, start, started, result["errors"])
+        chosen = importing.to_insert(session, rows, created_earlier)
+        created = importing.insert_rows(
+            session, chosen, organization_id=organization_id, actor_user_id=actor_user_id
+        )
+        for row in chosen:
+            if row.id in created:
+                created_earlier.add(row.normalized_address, row.apn_hash)
+        result["created"] += len(created)
+        result["duplicates"] += len(rows) - len(created)
         if progress is not None:
-            progress(done, total)
+            progress(start + len(batch), total)
     return result
 
 
-def _import_row(
-    session: Session,
+def _valid_rows(
     header: list[str],
-    row: int,
-    values: list[str],
-    actor_user_id: uuid.UUID | None,
-    result: ImportResult,
-) -> None:
-    if len(values) > len(header):
-        result["errors"].append(_row_problem(row, "row", "more values than columns"))
-        return
-    # A blank cell is a missing value; required fields then say so themselves.
-    fields = {name: value for name, value in zip(header, values, strict=False) if value.strip()}
-    try:
-        body = PropertyIn.model_validate(fields)
-    except ValidationError as exc:
-        for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else "row"
-            result["errors"].append(_row_problem(row, field, error["msg"]))
-        return
-    try:
-        with session.begin_nested():
-            create_property(session, data=body, actor_user_id=actor_user_id)
-    except (Conflict, IntegrityError):
-        # IntegrityError: a concurrent writer took the address between check and insert.
-        result["duplicates"] += 1
-        return
-    except ValidationFailed as exc:
-        for problem in exc.errors:
-            result["errors"].append(
-                _row_problem(row, problem.field.removeprefix("body."), problem.message)
+    records: list[tuple[int, list[str]]],
+    first: int,
+    started: datetime,
+    errors: list[dict[str, Any]],
+) -> list[importing.Row]:
+    """The records that make a valid property; the problems of the others go to `errors`."""
+    rows = []
+    for index, (line, values) in enumerate(records, start=first):
+        if len(values) > len(header):
+            errors.append(_row_problem(line, "row", "more values than columns"))
+            continue
+        # A blank cell is a missing value; required fields then say so themselves.
+        fields = {name: value for name, value in zip(header, values, strict=False) if value.strip()}
+        try:
+            body = PropertyIn.model_validate(fields)
+            normalized, apn_digest = _identity(body)
+        except ValidationError as exc:
+            for error in exc.errors():
+                field = str(error["loc"][0]) if error["loc"] else "row"
+                errors.append(_row_problem(line, field, error["msg"]))
+            continue
+        except ValidationFailed as exc:
+            for problem in exc.errors:
+                errors.append(
+                    _row_problem(line, problem.field.removeprefix("body."), problem.message)
+                )
+            continue
+        rows.append(
+            importing.Row(
+                line=line,
+                fields=body.model_dump(),
+                normalized_address=normalized,
+                apn_hash=apn_digest,
+                created_at=started + timedelta(microseconds=index),
             )
-        return
-    result["created"] += 1
+        )
+    return rows

@@ -109,6 +109,7 @@ def test_a_property_import_runs_as_a_task_with_row_errors_and_dedupe(
         (4, "property_type"),
         (5, "price"),
     ]
+    assert task["progress"] == {"processed": 4, "total": 4}
     assert before == 0
     # Within the in-process cache's short lifetime, or at once with Redis: here a new query.
     listed = client.get("/api/v1/properties?city=Austin", headers=admin.headers).json()

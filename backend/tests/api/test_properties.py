@@ -692,8 +692,13 @@ def test_csv_import_creates_valid_rows_and_reports_the_rest(
     org = uuid.UUID(admin.organization_id)
     progress: list[tuple[int, int]] = []
     with database.unit_of_work(org) as session:
+        # Batches of 3: the duplicates of row 2 (rows 6 and 7) are in the next batch.
         result = import_properties_csv(
-            session, CSV.encode(), uuid.UUID(admin.id), lambda d, t: progress.append((d, t))
+            session,
+            CSV.encode(),
+            uuid.UUID(admin.id),
+            lambda d, t: progress.append((d, t)),
+            batch_rows=3,
         )
     assert result["created"] == 3 and result["duplicates"] == 2
     assert sorted((e["row"], e["field"]) for e in result["errors"]) == [
@@ -702,7 +707,7 @@ def test_csv_import_creates_valid_rows_and_reports_the_rest(
         (9, "state"),
         (9, "zip_code"),
     ]
-    assert progress == [(n, 7) for n in range(1, 8)]
+    assert progress == [(3, 7), (6, 7), (7, 7)]
     listed = client.get(PROPERTIES, headers=admin.headers, params={"sort": "price"}).json()
     assert [p["address"] for p in listed["items"]] == [
         "6 Elm Street",
@@ -726,7 +731,7 @@ def test_csv_import_creates_valid_rows_and_reports_the_rest(
 def test_csv_import_rolls_back_with_its_transaction(
     client: TestClient, database: Database, admin: Account
 ) -> None:
-    """Savepoints isolate rows, but the caller's transaction still decides."""
+    """The import writes in the caller's transaction, which still decides."""
     with (
         pytest.raises(RuntimeError),
         database.unit_of_work(uuid.UUID(admin.organization_id)) as session,
