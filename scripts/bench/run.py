@@ -7,8 +7,10 @@ it creates a scratch database, migrates it, seeds it with COPY and drops it afte
 
 (a) GET /api/v1/properties (authenticated, filtered, page of 50) against a bare FastAPI route
     returning the same 50 records from memory, both over ASGI in this process: target >= 0.35x.
-(b) CSV import rows/s (the importer the worker runs) against PostgreSQL COPY of the same file
-    into a table of the same columns: target >= 0.2x.
+(b) CSV import rows/s (the importer the worker runs) against PostgreSQL COPY of the same rows
+    into the same table (`properties`, with its indexes; the columns the table needs beyond the
+    file's prepared untimed): target >= 0.2x. COPY of the file into an unindexed table of text
+    columns is printed too, as the server's raw ingest speed.
 (c) GET /api/v1/search/suggestions p95, with its ratio to the bare route's p95.
 """
 
@@ -133,12 +135,15 @@ async def bench_http(env: data.BenchEnv, rounds: int) -> dict[str, Any]:
 
 def bench_import(env: data.BenchEnv, rows: int) -> dict[str, Any]:
     csv_bytes = data.import_csv(rows, env.seed)
-    copy_seconds = env.copy_seconds(csv_bytes)
+    copy_table_seconds = env.copy_table_seconds(rows)
+    copy_text_seconds = env.copy_text_seconds(csv_bytes)
     import_seconds = env.import_seconds(csv_bytes)
     return {
-        "ratio": copy_seconds / import_seconds,
+        "ratio": copy_table_seconds / import_seconds,
+        "ratio_to_text_copy": copy_text_seconds / import_seconds,
         "import_rows_per_s": rows / import_seconds,
-        "copy_rows_per_s": rows / copy_seconds,
+        "copy_rows_per_s": rows / copy_table_seconds,
+        "copy_text_rows_per_s": rows / copy_text_seconds,
         "rows": rows,
     }
 
@@ -173,9 +178,10 @@ def _report(figures: dict[str, Any]) -> None:
         f"(a) list page of 50      {page['ratio']:.2f}x of the bare route "
         f"(target >= {TARGETS['list_page']}x; app {page['app_median_ms']:.1f} ms, "
         f"bare {page['bare_median_ms']:.2f} ms median)",
-        f"(b) CSV import           {imp['ratio']:.3f}x of COPY "
+        f"(b) CSV import           {imp['ratio']:.3f}x of COPY into properties "
         f"(target >= {TARGETS['csv_import']}x; {imp['import_rows_per_s']:.0f} rows/s vs "
-        f"{imp['copy_rows_per_s']:.0f} rows/s)",
+        f"{imp['copy_rows_per_s']:.0f} rows/s); {imp['ratio_to_text_copy']:.3f}x of COPY "
+        f"into an unindexed text table ({imp['copy_text_rows_per_s']:.0f} rows/s)",
         f"(c) suggestions          p95 {sug['p95_ms']:.1f} ms, median {sug['median_ms']:.1f} ms "
         f"({sug['ratio_p95']:.2f}x of the bare route's p95)",
     ]
