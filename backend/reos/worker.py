@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import redis
 from celery import Celery, Task
 from celery.exceptions import Reject
 from celery.schedules import crontab
@@ -43,11 +44,14 @@ class WorkerRuntime:
     runner: JobRunner
     pid: int
     callbacks: CallbackDeliverer | None = None
+    redis: redis.Redis | None = None
 
     def close(self) -> None:
         if self.callbacks is not None:
             self.callbacks.stop()
         self.providers.shutdown_all()
+        if self.redis is not None:
+            self.redis.close()
         self.database.dispose()
 
 
@@ -85,14 +89,20 @@ def create_worker(settings: Settings | None = None, jobs: JobCatalog | None = No
                 database = Database(settings)
                 providers = process_providers(settings, database)
                 providers.initialize_all()
+                client = (
+                    redis.Redis.from_url(settings.redis_url, socket_timeout=2)
+                    if settings.redis_url
+                    else None
+                )
                 current = WorkerRuntime(
                     settings=settings,
                     database=database,
                     providers=providers,
                     dispatcher=Dispatcher(app),
-                    runner=JobRunner(settings, database, providers, catalog),
+                    runner=JobRunner(settings, database, providers, catalog, redis_client=client),
                     pid=os.getpid(),
                     callbacks=callback_delivery(settings, providers),
+                    redis=client,
                 )
                 if current.callbacks is not None:
                     current.callbacks.start()

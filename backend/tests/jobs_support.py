@@ -88,7 +88,14 @@ def queued_task_ids(settings: Settings, queue: str) -> list[str]:
 
 def runner_for(app: Any, seed: int = 7) -> JobRunner:
     state = app.state
-    return JobRunner(state.settings, state.db, state.providers, state.jobs, rng=random.Random(seed))
+    return JobRunner(
+        state.settings,
+        state.db,
+        state.providers,
+        state.jobs,
+        rng=random.Random(seed),
+        redis_client=state.redis,
+    )
 
 
 def run_until_settled(

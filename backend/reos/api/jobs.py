@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import redis
 from celery import Celery
 from fastapi import Request
 from pydantic import BaseModel
@@ -155,6 +156,8 @@ class JobContext:
     root_id: uuid.UUID
     attempt: int
     cancel_requested: threading.Event = field(default_factory=threading.Event)
+    # The process's Redis client when REDIS_URL is set (to retire the API's cached reads).
+    redis: redis.Redis | None = None
     # Effects found already done on this attempt (a replay or redelivery skipped them).
     skipped_effects: list[str] = field(default_factory=list)
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import redis
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select, update
 
@@ -107,8 +108,10 @@ class JobRunner:
         *,
         rng: random.Random | None = None,
         clock: Callable[[], datetime] = utcnow,
+        redis_client: redis.Redis | None = None,
     ) -> None:
         self.settings = settings
+        self.redis = redis_client
         self.database = database
         self.providers = providers
         self.jobs = jobs
@@ -173,6 +176,7 @@ class JobRunner:
                 run_id=run.id,
                 root_id=run.root_id,
                 attempt=run.attempts,
+                redis=self.redis,
             )
             raw_arguments = dict(run.arguments)
         if spec is None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import redis
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
@@ -22,13 +21,7 @@ from reos.properties.service import import_properties_csv, value_property
 
 
 def _retire_cached_reads(context: JobContext) -> None:
-    if not context.settings.redis_url:
-        return
-    client = redis.Redis.from_url(context.settings.redis_url, socket_timeout=2)
-    try:
-        invalidate_organization(client, context.organization_id)
-    finally:
-        client.close()
+    invalidate_organization(context.redis, context.organization_id)
 
 
 class ValuePropertyArgs(BaseModel):

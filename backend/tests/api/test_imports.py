@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis
 from fastapi.testclient import TestClient
 
 from reos.core.db import Database
 from reos.core.settings import Settings
 from tests.conftest import Account, add_member, make_app, register
 from tests.jobs_support import run_until_settled, runner_for
+from tests.services import REDIS_URL, need_redis
 
 LEADS_CSV = (
     b"first_name,last_name,email,phone,source\n"
@@ -114,3 +116,24 @@ def test_a_property_import_runs_as_a_task_with_row_errors_and_dedupe(
     # Within the in-process cache's short lifetime, or at once with Redis: here a new query.
     listed = client.get("/api/v1/properties?city=Austin", headers=admin.headers).json()
     assert [p["address"] for p in listed["items"]] == ["12 Oak Street"]
+
+
+def test_an_imports_commit_retires_the_cached_reads_shared_through_redis(
+    settings: Settings, database: Database, owner_engine: Any
+) -> None:
+    """With Redis, the worker's commit reaches the API's cache at once: the same query, cached
+    empty before the import, lists the imported row right after it."""
+    need_redis()
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    with TestClient(make_app(settings, database, redis_url=REDIS_URL)) as client:
+        account = register(client)
+        query = "/api/v1/properties?city=Austin"
+        assert client.get(query, headers=account.headers).json()["total"] == 0  # now cached
+        accepted = client.post(
+            "/api/v1/properties/bulk-import",
+            headers=account.headers,
+            files={"file": ("homes.csv", PROPERTIES_CSV, "text/csv")},
+        )
+        finish(client, account, accepted.json()["task_id"])
+        listed = client.get(query, headers=account.headers).json()
+        assert [p["address"] for p in listed["items"]] == ["12 Oak Street"]
