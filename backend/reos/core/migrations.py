@@ -17,11 +17,14 @@ from reos.core.db import create_db_engine
 BACKEND_DIR = Path(__file__).resolve().parents[2]
 ALEMBIC_DIR = BACKEND_DIR / "alembic"
 
-# What migration 0007 creates for search and no model can declare: FTS5 tables (with their
-# shadow tables) on SQLite, tsvector expression and trigram indexes on PostgreSQL.
+# What the search migrations create and no model can declare: FTS5 tables (with their shadow
+# tables) on SQLite; on PostgreSQL, 0007's tsvector expression and trigram indexes and 0009's
+# autocomplete indexes (expressions, a collation, partial, INCLUDE), which replace 0007's
+# trigram ones.
 SEARCH_TABLE = re.compile(r"^(properties|leads|campaigns)_fts(_(data|idx|docsize|config))?$")
 SEARCH_INDEXES = frozenset(
     {
+        # 0007
         "ix_properties_search_tsv",
         "ix_leads_search_tsv",
         "ix_campaigns_search_tsv",
@@ -29,6 +32,14 @@ SEARCH_INDEXES = frozenset(
         "ix_properties_city_trgm",
         "ix_leads_first_name_trgm",
         "ix_leads_last_name_trgm",
+        # 0009
+        "ix_properties_suggest_address",
+        "ix_properties_suggest_city",
+        "ix_properties_address_lower_trgm",
+        "ix_leads_suggest_last_first",
+        "ix_leads_suggest_first_last",
+        "ix_leads_first_name_lower_trgm",
+        "ix_leads_last_name_lower_trgm",
     }
 )
 

@@ -1,11 +1,11 @@
 """The database side of search: one interface, a PostgreSQL and a SQLite implementation.
 
 - PostgreSQL: full text with `to_tsvector('english', ...) @@ websearch_to_tsquery('english', :q)`
-  ranked by `ts_rank`, and autocomplete with ILIKE, both over the GIN indexes of migration 0007.
-  Row-Level Security would keep the planner off those indexes (`@@` and ILIKE are not
-  leakproof), so the lookups are the migration's SECURITY DEFINER functions
-  (`reos_search_<table>`, `reos_suggest_<kind>`), which answer with the ids (and ranks) of the
-  caller's organization only; distances by the haversine formula in SQL.
+  ranked by `ts_rank`, over the GIN indexes of migration 0007, and autocomplete over the btree
+  and trigram indexes of migration 0009. Row-Level Security would keep the planner off those
+  indexes (`@@` and ILIKE are not leakproof), so the lookups are the migrations' SECURITY
+  DEFINER functions (`reos_search_<table>`, `reos_suggest_<kind>`), which answer with the ids
+  (and ranks) of the caller's organization only; distances by the haversine formula in SQL.
 - SQLite: the FTS5 tables of migration 0007 (`properties_fts`, `leads_fts`, `campaigns_fts`,
   external-content tables over the rows' rowids, kept in sync by triggers) queried with MATCH
   and ranked by `bm25()`; autocomplete with FTS5 prefix queries; distances by a haversine
@@ -13,8 +13,12 @@
 
 Backends only build SQL fragments; the service assembles them into ORM statements, so the
 session's tenancy and soft-delete criteria apply to every search. User text never reaches a
-query language unescaped: PostgreSQL's `websearch_to_tsquery` accepts any text, and for FTS5 the
-text is reduced to words, each one quoted.
+query language unescaped: PostgreSQL's `websearch_to_tsquery` accepts any text, LIKE patterns
+are escaped, and for FTS5 the text is reduced to words, each one quoted.
+
+Autocomplete runs per keystroke, so its fragments are built once with bound parameters
+(`suggestion_match`) and given their values per call (`suggestion_values`); the service caches
+the statement they make.
 """
 
 from __future__ import annotations
@@ -28,9 +32,11 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     FromClause,
+    Integer,
     Select,
     String,
     Uuid,
+    bindparam,
     column,
     func,
     literal,
@@ -65,6 +71,9 @@ PG_SUGGESTION_FUNCTIONS: dict[SuggestionField, str] = {
     "city": "reos_suggest_cities",
     "lead": "reos_suggest_leads",
 }
+# The functions' arguments in order, each a bound parameter named "<field>_<argument>".
+PG_SUGGESTION_ARGUMENTS = ("starts", "prefix", "word", "contains", "limit")
+PG_LEAD_PAIR = ("first", "last")
 
 # --- SQLite -------------------------------------------------------------------------------------
 
@@ -125,10 +134,18 @@ class SearchBackend(Protocol):
         (then nothing matches)."""
         ...
 
-    def prefix_match(self, field: SuggestionField, q: str, limit: int) -> TextMatch | None:
+    def suggestion_match(self, field: SuggestionField) -> TextMatch:
         """An indexed lookup of the rows whose `field` starts with, or has a word starting with,
-        `q` (and, where the index allows, contains it), or None when nothing can match; it may
-        stop at `limit` rows, those starting with `q` first."""
+        a text (and, where the index allows, contains it); it may stop at a limit of rows,
+        those starting with the text first. The text and the limit are bound parameters, whose
+        values `suggestion_values` gives."""
+        ...
+
+    def suggestion_values(
+        self, field: SuggestionField, q: str, limit: int
+    ) -> dict[str, Any] | None:
+        """The values of `suggestion_match(field)`'s parameters for `q` and `limit`, or None
+        when nothing can match `q`."""
         ...
 
     def distance_km(self, session: Session, lat: float, lon: float) -> ColumnElement[Any]:
@@ -219,7 +236,20 @@ class PostgresSearch:
         hits = hits.alias(f"{target}_hits")
         return TextMatch(score=hits.c.rank, source=hits, onclause=hits.c.id == ENTITY_IDS[target])
 
-    def prefix_match(self, field: SuggestionField, q: str, limit: int) -> TextMatch | None:
+    def suggestion_match(self, field: SuggestionField) -> TextMatch:
+        names = PG_SUGGESTION_ARGUMENTS + (PG_LEAD_PAIR if field == "lead" else ())
+        arguments = [
+            bindparam(f"{field}_{name}", type_=Integer if name == "limit" else String)
+            for name in names
+        ]
+        function = getattr(func, PG_SUGGESTION_FUNCTIONS[field])
+        hits = function(*arguments).table_valued(column("id", Uuid())).alias(f"{field}_hits")
+        owner = ENTITY_IDS["leads" if field == "lead" else "properties"]
+        return TextMatch(score=literal(0.0), source=hits, onclause=hits.c.id == owner)
+
+    def suggestion_values(
+        self, field: SuggestionField, q: str, limit: int
+    ) -> dict[str, Any] | None:
         q = q.strip()
         if not q:
             return None
@@ -228,22 +258,20 @@ class PostgresSearch:
         # so the prefix of the value and of its words are looked up instead (one index scan
         # per pattern: fewer patterns, cheaper lookups).
         contains = len(q) >= PG_CONTAINS_FROM
-        patterns: list[str | None] = [
-            f"{needle}%",
-            None if contains else f"{needle}%",
-            None if contains else f"% {needle}%",
-            f"%{needle}%" if contains else None,
-        ]
-        arguments: list[Any] = [literal(p, String) for p in patterns] + [literal(limit)]
+        values: dict[str, Any] = {
+            "starts": f"{needle}%",
+            "prefix": None if contains else f"{needle}%",
+            "word": None if contains else f"% {needle}%",
+            "contains": f"%{needle}%" if contains else None,
+            "limit": limit,
+        }
         if field == "lead":
             # "ann le": the first name starts with one, the last name with the other.
             first, _, rest = q.partition(" ")
-            pair = (f"{like_escape(first)}%", f"{like_escape(rest.strip())}%")
-            arguments += [literal(p if rest.strip() else None, String) for p in pair]
-        function = getattr(func, PG_SUGGESTION_FUNCTIONS[field])
-        hits = function(*arguments).table_valued(column("id", Uuid())).alias(f"{field}_hits")
-        owner = ENTITY_IDS["leads" if field == "lead" else "properties"]
-        return TextMatch(score=literal(0.0), source=hits, onclause=hits.c.id == owner)
+            rest = rest.strip()
+            values["first"] = f"{like_escape(first)}%" if rest else None
+            values["last"] = f"{like_escape(rest)}%" if rest else None
+        return {f"{field}_{name}": value for name, value in values.items()}
 
     def distance_km(self, session: Session, lat: float, lon: float) -> ColumnElement[Any]:
         lat0, lon0 = literal(lat, Float), literal(lon, Float)
@@ -261,8 +289,19 @@ class PostgresSearch:
 class SQLiteSearch:
     name = "sqlite"
 
-    def _fts(self, target: Target, expression: str) -> TextMatch:
+    def _fts(
+        self,
+        target: Target,
+        expression: str | None,
+        parameter: str = "fts_query",
+        alias: str | None = None,
+    ) -> TextMatch:
+        """`target` rows matching an FTS5 expression: `expression`, or when None the value the
+        caller gives `parameter`."""
         name = FTS_TABLES[target]
+        condition = text(f"{name} MATCH :{parameter}")
+        if expression is not None:
+            condition = condition.bindparams(**{parameter: expression})
         fts = table(name, column("rowid"))
         rank = ", ".join(str(weight) for weight in FTS_WEIGHTS[target])
         hits = (
@@ -271,8 +310,8 @@ class SQLiteSearch:
                 literal_column(f"-bm25({name}, {rank})", Float).label("score"),
             )
             .select_from(fts)
-            .where(text(f"{name} MATCH :fts_query").bindparams(fts_query=expression))
-            .subquery(f"{name}_hits")
+            .where(condition)
+            .subquery(alias or f"{name}_hits")
         )
         owner: ColumnElement[Any] = literal_column(f"{target}.rowid")
         return TextMatch(score=hits.c.score, source=hits, onclause=hits.c.doc == owner)
@@ -281,12 +320,19 @@ class SQLiteSearch:
         expression = fts5_query(q)
         return None if expression is None else self._fts(target, expression)
 
-    def prefix_match(self, field: SuggestionField, q: str, limit: int) -> TextMatch | None:
+    def suggestion_match(self, field: SuggestionField) -> TextMatch:
+        target, _ = FTS_SUGGESTION_COLUMNS[field]
+        return self._fts(target, None, f"{field}_fts", f"{field}_hits")
+
+    def suggestion_values(
+        self, field: SuggestionField, q: str, limit: int
+    ) -> dict[str, Any] | None:
+        # FTS5 finds every match; the service's statement keeps the first `limit`.
         terms = fts5_prefix_query(q)
         if terms is None:
             return None
-        target, columns = FTS_SUGGESTION_COLUMNS[field]
-        return self._fts(target, f"{columns} : ({terms})")
+        _, columns = FTS_SUGGESTION_COLUMNS[field]
+        return {f"{field}_fts": f"{columns} : ({terms})"}
 
     def distance_km(self, session: Session, lat: float, lon: float) -> ColumnElement[Any]:
         dbapi = session.connection().connection.dbapi_connection
@@ -307,11 +353,13 @@ def backend_for(session: Session) -> SearchBackend:
 
 __all__ = [
     "FTS_TABLES",
+    "PG_SUGGESTION_ARGUMENTS",
     "PG_SUGGESTION_FUNCTIONS",
     "PostgresSearch",
     "SQLiteSearch",
     "SearchBackend",
     "Statement",
+    "SuggestionField",
     "Target",
     "TextMatch",
     "backend_for",

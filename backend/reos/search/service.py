@@ -12,7 +12,22 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, desc, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    Uuid,
+    bindparam,
+    case,
+    cast,
+    desc,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from reos.core.pagination import PageParams
@@ -21,6 +36,7 @@ from reos.search.backends import (
     EARTH_RADIUS_KM,
     SearchBackend,
     Statement,
+    SuggestionField,
     Target,
     TextMatch,
     backend_for,
@@ -37,7 +53,7 @@ from reos.search.schemas import (
     SuggestionOut,
 )
 
-SUGGESTION_ORDER = {"city": 0, "address": 1, "lead": 2}
+SUGGESTION_ORDER: dict[SuggestionField, int] = {"city": 0, "address": 1, "lead": 2}
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]+$")
 
 
@@ -296,58 +312,78 @@ def search_campaigns(
 
 # --- suggestions --------------------------------------------------------------------------------
 
+# What starts with the typed text (escaped, then "%"), and how many of each kind to keep.
+STARTS = bindparam("starts", type_=String)
+LIMIT = bindparam("limit", type_=Integer)
+SUGGESTION_KINDS: tuple[SuggestionField, ...] = ("city", "address", "lead")
+SUGGESTION_TYPES = {order: kind for kind, order in SUGGESTION_ORDER.items()}
+# One statement per backend and set of kinds, built once: it is the same for every keystroke.
+_SUGGESTION_STATEMENTS: dict[tuple[str, tuple[SuggestionField, ...]], Statement] = {}
+
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return case((condition, 1), else_=0)
 
 
-def _address_statement(match: TextMatch, starts: ColumnElement[bool], limit: int) -> Statement:
-    prefix = _flag(starts).label("prefix")
-    query: Statement = select(Property.id, Property.address, prefix).select_from(Property)
-    return match.apply(query).order_by(desc("prefix"), Property.address).limit(limit)
+def _kind(kind: SuggestionField) -> ColumnElement[Any]:
+    return literal_column(str(SUGGESTION_ORDER[kind]), Integer).label("kind")
 
 
-def _city_statement(match: TextMatch, starts: ColumnElement[bool], limit: int) -> Statement:
-    prefix = func.max(_flag(starts)).label("prefix")
-    query: Statement = select(Property.city, prefix).select_from(Property)
+def _address_statement(match: TextMatch) -> Statement:
+    prefix = _flag(Property.address.ilike(STARTS, escape="\\")).label("prefix")
+    query: Statement = select(
+        _kind("address"), Property.id.label("id"), Property.address.label("label"), prefix
+    ).select_from(Property)
+    return match.apply(query).order_by(desc("prefix"), Property.address).limit(LIMIT)
+
+
+def _city_statement(match: TextMatch) -> Statement:
+    prefix = func.max(_flag(Property.city.ilike(STARTS, escape="\\"))).label("prefix")
+    query: Statement = select(
+        _kind("city"), cast(null(), Uuid).label("id"), Property.city.label("label"), prefix
+    ).select_from(Property)
     return (
         match.apply(query)
         .group_by(Property.city)
         .order_by(desc("prefix"), Property.city)
-        .limit(limit)
+        .limit(LIMIT)
     )
 
 
-def _lead_statement(match: TextMatch, pattern: str, limit: int) -> Statement:
+def _lead_statement(match: TextMatch) -> Statement:
     full_name = Lead.first_name + " " + Lead.last_name
     starts = or_(
-        *(column.ilike(pattern, escape="\\") for column in (Lead.first_name, Lead.last_name)),
-        full_name.ilike(pattern, escape="\\"),
+        *(column.ilike(STARTS, escape="\\") for column in (Lead.first_name, Lead.last_name)),
+        full_name.ilike(STARTS, escape="\\"),
     )
     prefix = _flag(starts).label("prefix")
-    query: Statement = select(Lead.id, Lead.first_name, Lead.last_name, prefix).select_from(Lead)
-    return match.apply(query).order_by(desc("prefix"), Lead.last_name, Lead.first_name).limit(limit)
+    query: Statement = select(
+        _kind("lead"), Lead.id.label("id"), full_name.label("label"), prefix
+    ).select_from(Lead)
+    return match.apply(query).order_by(desc("prefix"), Lead.last_name, Lead.first_name).limit(LIMIT)
 
 
-def suggestion_statements(
-    backend: SearchBackend, *, q: str, limit: int, include_leads: bool
-) -> dict[str, Statement]:
-    """The one bounded, indexed query per kind of suggestion that `q` can match."""
-    pattern = like_escape(q) + "%"
-    builders: dict[str, Callable[[TextMatch], Statement]] = {
-        "city": lambda m: _city_statement(m, Property.city.ilike(pattern, escape="\\"), limit),
-        "address": lambda m: _address_statement(
-            m, Property.address.ilike(pattern, escape="\\"), limit
-        ),
-    }
-    if include_leads:
-        builders["lead"] = lambda m: _lead_statement(m, pattern, limit)
-    statements = {}
-    for kind, build in builders.items():
-        match = backend.prefix_match(kind, q, limit)  # type: ignore[arg-type]
-        if match is not None:
-            statements[kind] = build(match)
-    return statements
+SUGGESTION_STATEMENTS: dict[SuggestionField, Callable[[TextMatch], Statement]] = {
+    "city": _city_statement,
+    "address": _address_statement,
+    "lead": _lead_statement,
+}
+
+
+def suggestion_statement(backend: SearchBackend, kinds: tuple[SuggestionField, ...]) -> Statement:
+    """One statement for the suggestions of `kinds`: for each, one bounded, indexed query (its
+    rows: kind, id, label and whether it starts with the text), all in one round trip. Its
+    parameters are "starts", "limit" and the backend's `suggestion_values`."""
+    key = (backend.name, kinds)
+    statement = _SUGGESTION_STATEMENTS.get(key)
+    if statement is None:
+        parts = [
+            select(SUGGESTION_STATEMENTS[kind](backend.suggestion_match(kind)).subquery(kind))
+            for kind in kinds
+        ]
+        statement = parts[0] if len(parts) == 1 else select(union_all(*parts).subquery())
+        _SUGGESTION_STATEMENTS[key] = statement
+    return statement
 
 
 def suggestions(
@@ -358,20 +394,22 @@ def suggestions(
     q = q.strip()
     if not q:
         return []
-    statements = suggestion_statements(
-        backend_for(session), q=q, limit=limit, include_leads=include_leads
-    )
+    backend = backend_for(session)
+    values: dict[str, Any] = {"starts": like_escape(q) + "%", "limit": limit}
+    kinds: list[SuggestionField] = []
+    for kind in SUGGESTION_KINDS:
+        if kind == "lead" and not include_leads:
+            continue
+        found = backend.suggestion_values(kind, q, limit)
+        if found is not None:
+            kinds.append(kind)
+            values.update(found)
+    if not kinds:
+        return []
     ranked: list[tuple[tuple[int, int, str], SuggestionOut]] = []
-    for kind, statement in statements.items():
-        for row in session.execute(statement):
-            if kind == "city":
-                item = SuggestionOut(type="city", label=row.city, id=None)
-            elif kind == "address":
-                item = SuggestionOut(type="address", label=row.address, id=row.id)
-            else:
-                label = f"{row.first_name} {row.last_name}"
-                item = SuggestionOut(type="lead", label=label, id=row.id)
-            key = (0 if row.prefix else 1, SUGGESTION_ORDER[kind], item.label.lower())
-            ranked.append((key, item))
+    for row in session.execute(suggestion_statement(backend, tuple(kinds)), values):
+        kind = SUGGESTION_TYPES[row.kind]
+        item = SuggestionOut(type=kind, label=row.label, id=None if kind == "city" else row.id)
+        ranked.append(((0 if row.prefix else 1, row.kind, item.label.lower()), item))
     ranked.sort(key=lambda pair: pair[0])
     return [item for _, item in ranked[:limit]]

@@ -1,6 +1,7 @@
 """Search: relevance, filters, radius, archived rows, tenancy, roles, suggestions, bad and odd
-input on both databases, the SQLite FTS triggers, migration 0007 both ways, and on PostgreSQL
-that the text and autocomplete queries use their indexes."""
+input on both databases, the SQLite FTS triggers, migrations 0007 and 0009 both ways, and on
+PostgreSQL that the text and autocomplete queries use their indexes and that the autocomplete
+look-ups answer in tiers (what starts with the text first) within their limit."""
 
 from __future__ import annotations
 
@@ -465,6 +466,64 @@ def test_suggestions_are_typed_distinct_and_prefix_first(
     assert suggest(client, admin, "  ") == []
 
 
+def test_suggestions_fill_the_limit_prefix_first_without_duplicates(
+    client: TestClient, admin: Account, database: Database
+) -> None:
+    ids = {
+        address: add_property(database, admin, address)
+        for address in ("Oak Plaza 1", "Oak Grove 2", "12 Oak St", "14 Oak Ave", "3 Oakley Rd")
+    }
+    add_property(database, admin, "77 Pine Rd", city="Oakland")
+    add_property(database, admin, "8 Elm St")
+    expected = [
+        ("city", "Oakland"),  # what starts with "oak": cities, then addresses ...
+        ("address", "Oak Grove 2"),
+        ("address", "Oak Plaza 1"),
+        ("address", "12 Oak St"),  # ... then what has a word starting with it
+        ("address", "14 Oak Ave"),
+        ("address", "3 Oakley Rd"),
+    ]
+    for limit in range(1, 8):
+        items = suggest(client, admin, "oak", limit=limit)
+        assert [(item["type"], item["label"]) for item in items] == expected[:limit]
+        addresses = [item["id"] for item in items if item["type"] == "address"]
+        assert len(set(addresses)) == len(addresses)
+        assert all(ids[item["label"]] == item["id"] for item in items if item["id"] is not None)
+    # Two letters look up word prefixes (no contains): the same answer.
+    assert [item["label"] for item in suggest(client, admin, "oa", limit=4)] == [
+        label for _, label in expected[:4]
+    ]
+
+
+def test_suggestions_never_show_another_organization_or_archived_rows(
+    client: TestClient, admin: Account, database: Database
+) -> None:
+    rival = register(client, "Rival Realty")
+    # The rival's rows sort before mine in every tier, so a lookup that ignored the organization
+    # would show them first.
+    for address, city in (("Aspen Court 1", "Aspenhill"), ("1 Aspen Way", "Old Aspen")):
+        add_property(database, rival, address, city=city)
+    mine = add_property(database, admin, "Aspen Ridge 9", city="Aspenwood")
+    word = add_property(database, admin, "9 Aspen Ln", city="West Aspen")
+    gone = add_property(database, admin, "Aspen Archived 1", city="Aspen Park")
+    archive(database, admin, Property, gone)
+
+    items = suggest(client, admin, "asp", limit=20)
+    assert [(item["type"], item["label"]) for item in items] == [
+        ("city", "Aspenwood"),
+        ("address", "Aspen Ridge 9"),
+        ("city", "West Aspen"),
+        ("address", "9 Aspen Ln"),
+    ]
+    assert {item["id"] for item in items if item["id"]} == {mine, word}
+    assert {item["label"] for item in suggest(client, rival, "asp", limit=20)} == {
+        "Aspenhill",
+        "Aspen Court 1",
+        "Old Aspen",
+        "1 Aspen Way",
+    }
+
+
 # --- bad and odd input --------------------------------------------------------------------------
 
 
@@ -753,12 +812,88 @@ def test_migration_0007_goes_down_and_up_on_postgres(empty_pg_url: Any) -> None:
         finally:
             engine.dispose()
 
-    migrations.upgrade(empty_pg_url)
+    migrations.upgrade(empty_pg_url, "0008")
     assert state() == (PG_SEARCH_INDEXES, True)
     migrations.downgrade(empty_pg_url, "0006")
     assert state() == (set(), False)
-    migrations.upgrade(empty_pg_url)
+    migrations.upgrade(empty_pg_url, "0008")
     assert state() == (PG_SEARCH_INDEXES, True)
+
+
+# --- migration 0009 both ways -------------------------------------------------------------------
+
+# What 0009 replaces 0007's trigram indexes with (and the btrees it adds).
+PG_SUGGESTION_INDEXES = {
+    "ix_properties_suggest_address",
+    "ix_properties_suggest_city",
+    "ix_properties_address_lower_trgm",
+    "ix_leads_suggest_last_first",
+    "ix_leads_suggest_first_last",
+    "ix_leads_first_name_lower_trgm",
+    "ix_leads_last_name_lower_trgm",
+}
+PG_REPLACED_INDEXES = {
+    "ix_properties_address_trgm",
+    "ix_properties_city_trgm",
+    "ix_leads_first_name_trgm",
+    "ix_leads_last_name_trgm",
+}
+SUGGESTION_SIGNATURES = (
+    "reos_suggest_addresses(text, text, text, text, integer)",
+    "reos_suggest_cities(text, text, text, text, integer)",
+    "reos_suggest_leads(text, text, text, text, integer, text, text)",
+)
+
+
+def test_migration_0009_goes_down_and_up_on_postgres(empty_pg_url: Any) -> None:
+    def state() -> tuple[set[str], set[int], bool]:
+        """(search indexes, the look-ups' row estimates, whether the app role may call them)"""
+        engine = create_db_engine(empty_pg_url)
+        try:
+            with engine.connect() as connection:
+                names = connection.execute(text("SELECT indexname FROM pg_indexes")).scalars()
+                rows = connection.execute(
+                    text("SELECT prorows FROM pg_proc WHERE proname LIKE 'reos_suggest_%'")
+                ).scalars()
+                callable_ = all(
+                    connection.execute(
+                        text("SELECT has_function_privilege('reos_app', :f, 'EXECUTE')"),
+                        {"f": signature},
+                    ).scalar_one()
+                    for signature in SUGGESTION_SIGNATURES
+                )
+                indexes = set(names) & (PG_SUGGESTION_INDEXES | PG_REPLACED_INDEXES)
+                return indexes, {int(r) for r in rows}, callable_
+        finally:
+            engine.dispose()
+
+    migrations.upgrade(empty_pg_url, "0009")
+    assert state() == (PG_SUGGESTION_INDEXES, {20}, True)
+    migrations.downgrade(empty_pg_url, "0008")
+    assert state() == (PG_REPLACED_INDEXES, {1000}, True)
+    migrations.upgrade(empty_pg_url, "0009")
+    assert state() == (PG_SUGGESTION_INDEXES, {20}, True)
+
+
+def test_migration_0009_leaves_sqlite_as_it_is(tmp_path: Path) -> None:
+    url = make_url(f"sqlite:///{tmp_path / 'suggest.db'}")
+    migrations.upgrade(url, "0008")
+    engine = create_db_engine(url)
+
+    def schema() -> set[tuple[str, str]]:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT type, name FROM sqlite_master"))
+            return {(kind, name) for kind, name in rows}
+
+    try:
+        before = schema()
+        migrations.upgrade(url, "0009")
+        assert migrations.current(url) == "0009"
+        assert schema() == before
+        migrations.downgrade(url, "0008")
+        assert schema() == before
+    finally:
+        engine.dispose()
 
 
 # --- PostgreSQL: the queries use their indexes --------------------------------------------------
@@ -808,7 +943,11 @@ def function_plans(owner_engine: Any, account: Account, call: str) -> str:
 
 
 def uses(plan_text: str, index: str) -> bool:
-    return any(f"{scan} on {index}" in plan_text for scan in ("Bitmap Index Scan", "Index Scan"))
+    """Whether a plan reads `index` (a bitmap, plain or index-only scan)."""
+    return any(
+        f"{scan} {index} " in plan_text or plan_text.endswith(f"{scan} {index}")
+        for scan in ("Bitmap Index Scan on", "Index Scan using", "Index Only Scan using")
+    )
 
 
 def test_postgres_text_and_suggestion_queries_use_their_indexes(
@@ -871,14 +1010,137 @@ def test_postgres_text_and_suggestion_queries_use_their_indexes(
     assert uses(plan, "ix_properties_search_tsv"), plan
     plan = function_plans(owner_engine, admin, "SELECT * FROM reos_search_leads('zelda')")
     assert uses(plan, "ix_leads_search_tsv"), plan
+    # The suggestions: what starts with the text from a btree range, the rest (nothing else
+    # starts with "ze") from a trigram index; cities by skipping through their btree; leads
+    # from the btree of each name, then a bounded walk in order, then the trigram indexes.
     for patterns in ("'zep%', NULL, NULL, '%zep%'", "'ze%', 'ze%', '% ze%', NULL"):
         call = f"SELECT * FROM reos_suggest_addresses({patterns}, 10)"
         plan = function_plans(owner_engine, admin, call)
-        assert uses(plan, "ix_properties_address_trgm") and "Limit" in plan, plan
+        assert "Limit" in plan, plan
+        assert uses(plan, "ix_properties_suggest_address"), plan
+        assert uses(plan, "ix_properties_address_lower_trgm"), plan
         call = f"SELECT * FROM reos_suggest_cities({patterns}, 10)"
         plan = function_plans(owner_engine, admin, call)
-        assert uses(plan, "ix_properties_city_trgm") and "Limit" in plan, plan
+        assert uses(plan, "ix_properties_suggest_city") and "Limit" in plan, plan
+        assert "Seq Scan" not in plan and "Bitmap" not in plan, plan
         call = f"SELECT * FROM reos_suggest_leads({patterns}, 10, 'zelda%', 'qu%')"
         plan = function_plans(owner_engine, admin, call)
-        assert uses(plan, "ix_leads_first_name_trgm"), plan
-        assert uses(plan, "ix_leads_last_name_trgm"), plan
+        for index in (
+            "ix_leads_suggest_last_first",
+            "ix_leads_suggest_first_last",
+            "ix_leads_first_name_lower_trgm",
+            "ix_leads_last_name_lower_trgm",
+        ):
+            assert uses(plan, index), plan
+    # A common pattern ("common" in 2,000 addresses) is read in order and stops at the limit,
+    # without sorting its matches.
+    call = "SELECT * FROM reos_suggest_addresses('co%', 'co%', '% co%', NULL, 10)"
+    plan = function_plans(owner_engine, admin, call)
+    assert uses(plan, "ix_properties_suggest_address") and "Limit" in plan, plan
+    assert "Sort" not in plan and "Bitmap" not in plan, plan
+
+
+def lookup(owner_engine: Any, account: Account, call: str) -> list[tuple[str, bool]]:
+    """(label, starts) of what a suggestion function answers for the caller's organization, in
+    its order. Run as the owner, as SECURITY DEFINER runs it."""
+    with owner_engine.connect() as connection:
+        connection.execute(
+            text("SELECT set_config('app.org_id', :org, false)"), {"org": account.organization_id}
+        )
+        rows = connection.exec_driver_sql(call.replace("%", "%%")).all()
+        connection.rollback()
+    return [(label, starts) for _, label, starts in rows]
+
+
+def test_postgres_suggestion_lookups_answer_in_tiers_within_their_limit(
+    client: TestClient, admin: Account, database: Database, owner_engine: Any
+) -> None:
+    if dialect(database) != "postgresql":
+        pytest.skip("PostgreSQL only: run with DB_DSN=postgresql+psycopg://...")
+    rival = register(client, "Rival Realty")
+    for address, city in (
+        ("Oak Plaza 1", "Oakland"),
+        ("oak grove 2", "Oakland"),  # case does not matter, nor does it split a city's rows
+        ("12 Oak St", "Royal Oak"),
+        ("14 Oak Ave", "Soakton"),
+        ("3 Oakley Rd", "Austin"),
+        ("5 Cloak Ln", "Austin"),
+    ):
+        add_property(database, admin, address, city=city)
+    add_property(database, rival, "Oak Rival 1", city="Oakton")
+    gone = add_property(database, admin, "Oak Archived 1", city="Oak Park")
+    archive(database, admin, Property, gone)
+
+    addresses = [
+        ("oak grove 2", True),
+        ("Oak Plaza 1", True),
+        ("12 Oak St", False),
+        ("14 Oak Ave", False),
+        ("3 Oakley Rd", False),
+        ("5 Cloak Ln", False),  # three letters or more: what contains them too
+    ]
+    cities = [("Oakland", True), ("Royal Oak", False), ("Soakton", False)]
+    for limit in range(1, 8):
+        call = f"SELECT * FROM reos_suggest_addresses('oak%', NULL, NULL, '%oak%', {limit})"
+        assert lookup(owner_engine, admin, call) == addresses[:limit]
+        call = f"SELECT * FROM reos_suggest_cities('oak%', NULL, NULL, '%oak%', {limit})"
+        assert lookup(owner_engine, admin, call) == cities[:limit]
+    call = "SELECT * FROM reos_suggest_addresses('oa%', 'oa%', '% oa%', NULL, 10)"
+    assert lookup(owner_engine, admin, call) == addresses[:5]
+    call = "SELECT * FROM reos_suggest_cities('oa%', 'oa%', '% oa%', NULL, 10)"
+    assert lookup(owner_engine, admin, call) == cities[:2]
+    # A city's id is its first live property's, whichever of its rows matched.
+    with owner_engine.connect() as connection:
+        connection.execute(
+            text("SELECT set_config('app.org_id', :org, false)"), {"org": admin.organization_id}
+        )
+        city_id = connection.exec_driver_sql(
+            "SELECT id FROM reos_suggest_cities('oakl%%', NULL, NULL, '%%oakl%%', 1)"
+        ).scalar_one()
+        first = connection.execute(
+            text(
+                "SELECT min(id::text)::uuid FROM properties WHERE city = 'Oakland' "
+                "AND organization_id = :org AND deleted_at IS NULL"
+            ),
+            {"org": admin.organization_id},
+        ).scalar_one()
+        connection.rollback()
+    assert city_id == first
+
+    # Leads: more of them than the second tier walks in order before it looks the rest up.
+    for account in (admin, rival):
+        with database.unit_of_work(org(account)) as session:
+            session.execute(
+                text(
+                    "INSERT INTO leads (id, organization_id, first_name, last_name, status, "
+                    "created_at, updated_at) SELECT gen_random_uuid(), CAST(:org AS uuid), "
+                    "'Lead', 'Filler' || lpad(n::text, 4, '0'), 'new', now(), now() "
+                    "FROM generate_series(1, 1200) AS n"
+                ),
+                {"org": account.organization_id},
+            )
+    for first in ("Ann", "Bo"):
+        add_lead(database, admin, first, "Wyzowski")
+    add_lead(database, rival, "Cy", "Wyzowski")
+    gone = add_lead(database, admin, "Di", "Wyzowski")
+    archive(database, admin, Lead, gone)
+    add_lead(database, admin, "Illeana", "Zed")
+
+    def leads(patterns: str, limit: int, pair: str = "NULL, NULL") -> list[tuple[str, bool]]:
+        call = f"SELECT * FROM reos_suggest_leads({patterns}, {limit}, {pair})"
+        return lookup(owner_engine, admin, call)
+
+    # Found by the walk: the first by last name, then first name.
+    assert leads("'ille%', NULL, NULL, '%ille%'", 3) == [
+        ("Illeana Zed", True),
+        ("Lead Filler0001", False),
+        ("Lead Filler0002", False),
+    ]
+    # Found after it: what matches only where the walk does not reach.
+    assert leads("'yzo%', NULL, NULL, '%yzo%'", 10) == [
+        ("Ann Wyzowski", False),
+        ("Bo Wyzowski", False),
+    ]
+    # A first and a last name: "bo wy".
+    assert leads("'bo wy%', NULL, NULL, '%bo wy%'", 10, "'bo%', 'wy%'") == [("Bo Wyzowski", False)]
+    assert leads("'wy%', 'wy%', '% wy%', NULL", 1) == [("Ann Wyzowski", True)]
