@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
@@ -22,14 +20,12 @@ from reos.properties import service
 from reos.properties.cache import PropertyCache, invalidate_after_write, property_cache
 from reos.properties.jobs import IMPORT_PROPERTIES, VALUE_PROPERTY, ValuePropertyArgs
 from reos.properties.schemas import (
-    DEFAULT_SORT,
     ChangeOut,
     HistoryItemOut,
     PropertyImageOut,
     PropertyIn,
+    PropertyListQuery,
     PropertyOut,
-    PropertyStatus,
-    PropertyType,
     ValuationOut,
 )
 
@@ -39,34 +35,7 @@ CanRead = Annotated[Principal, Depends(require(Permission.PROPERTIES_READ))]
 CanWrite = Annotated[Principal, Depends(require(Permission.PROPERTIES_WRITE))]
 CacheDep = Annotated[PropertyCache, Depends(property_cache)]
 PageDep = Annotated[PageParams, Depends(page_params)]
-
-
-async def property_filters(
-    city: Annotated[str | None, Query(max_length=120)] = None,
-    state: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
-    zip_code: Annotated[str | None, Query(pattern=r"^\d{5}(-?\d{4})?$")] = None,
-    property_type: PropertyType | None = None,
-    status: PropertyStatus | None = None,
-    min_price: Annotated[Decimal | None, Query(ge=0)] = None,
-    max_price: Annotated[Decimal | None, Query(ge=0)] = None,
-    min_bedrooms: Annotated[int | None, Query(ge=0)] = None,
-    min_bathrooms: Annotated[Decimal | None, Query(ge=0)] = None,
-    min_sqft: Annotated[int | None, Query(ge=0)] = None,
-    max_sqft: Annotated[int | None, Query(ge=0)] = None,
-) -> service.PropertyFilters:
-    return service.PropertyFilters(
-        city=city,
-        state=state,
-        zip_code=zip_code,
-        property_type=property_type,
-        status=status,
-        min_price=min_price,
-        max_price=max_price,
-        min_bedrooms=min_bedrooms,
-        min_bathrooms=min_bathrooms,
-        min_sqft=min_sqft,
-        max_sqft=max_sqft,
-    )
+PAGING = {"page", "page_size", "sort"}  # the list query's fields that are not filters
 
 
 def _page_out(rows: list[Property], total: int, page: PageParams) -> Page[PropertyOut]:
@@ -83,26 +52,21 @@ async def list_properties(
     principal: CanRead,
     session: SessionDep,
     cache: CacheDep,
-    page: PageDep,
-    filters: Annotated[service.PropertyFilters, Depends(property_filters)],
-    sort: Annotated[
-        str,
-        Query(
-            max_length=20,
-            description="price, created_at, square_feet, bedrooms or year_built; "
-            "prefix with '-' for descending",
-        ),
-    ] = DEFAULT_SORT,
+    query: Annotated[PropertyListQuery, Query()],
 ) -> Response:
     """Your organization's properties (archived ones are hidden), filtered and sorted."""
-    service.parse_sort(sort)  # a bad sort is a 422 even when a page is cached
-    query = {**asdict(filters), "sort": sort, "page": page.page, "page_size": page.page_size}
+    service.parse_sort(query.sort)  # a bad sort is a 422 even when a page is cached
+    filters = service.PropertyFilters(**query.model_dump(exclude=PAGING))
+    page = query.page_params
 
     def compute() -> Page[PropertyOut]:
-        rows, total = service.list_properties(session, filters=filters, sort=sort, page=page)
+        rows, total = service.list_properties(session, filters=filters, sort=query.sort, page=page)
         return _page_out(rows, total, page)
 
-    return JSONBytes(await cache.answer_async(principal.organization_id, "list", query, compute))
+    answer = await cache.answer_async(
+        principal.organization_id, "list", query.model_dump(), compute
+    )
+    return JSONBytes(answer)
 
 
 # Declared before /{property_id} so "search" is never read as an id.

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from reos.api.schemas import StrictBody
+from reos.core.pagination import PageQuery
 
 PropertyType = Literal["single_family", "condo", "townhouse", "multi_family", "land", "commercial"]
 PropertyStatus = Literal["active", "pending", "sold", "off_market", "archived"]
@@ -191,3 +192,25 @@ class HistoryItemOut(BaseModel):
     at: UtcDatetime
     change: ChangeOut | None = None
     valuation: ValuationOut | None = None
+
+
+class PropertyListQuery(PageQuery):
+    """The query string of GET /properties: filters, sort and page, validated as one model."""
+
+    city: str | None = Field(None, max_length=120)
+    state: str | None = Field(None, pattern=r"^[A-Za-z]{2}$")
+    zip_code: str | None = Field(None, pattern=r"^\d{5}(-?\d{4})?$")
+    property_type: PropertyType | None = None
+    status: PropertyStatus | None = None
+    min_price: Decimal | None = Field(None, ge=0)
+    max_price: Decimal | None = Field(None, ge=0)
+    min_bedrooms: int | None = Field(None, ge=0)
+    min_bathrooms: Decimal | None = Field(None, ge=0)
+    min_sqft: int | None = Field(None, ge=0)
+    max_sqft: int | None = Field(None, ge=0)
+    sort: str = Field(
+        DEFAULT_SORT,
+        max_length=20,
+        description="price, created_at, square_feet, bedrooms or year_built; "
+        "prefix with '-' for descending",
+    )

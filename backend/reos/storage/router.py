@@ -12,7 +12,6 @@ from pydantic import BaseModel
 from reos.api.deps import (
     Principal,
     ProvidersDep,
-    TokensDep,
     bearer,
     current_principal,
     require,
@@ -91,7 +90,6 @@ def presigned_url(
 async def readable_key(
     key: str,
     request: Request,
-    tokens: TokensDep,
     providers: ProvidersDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     expires: Annotated[str | None, Query(description="From a presigned URL")] = None,
@@ -103,7 +101,7 @@ async def readable_key(
         if not providers.verify_presigned(key, expires or "", signature or ""):
             raise Forbidden("The link is invalid or has expired.")
         return key
-    principal = await current_principal(request, tokens, credentials)
+    principal = await current_principal(request, credentials)
     if not principal.can(Permission.STORAGE_READ):
         raise Forbidden(f"Your role ({principal.role}) lacks the 'storage:read' permission.")
     return organization_key(principal.organization_id, key)
