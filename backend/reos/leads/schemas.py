@@ -19,7 +19,7 @@ from pydantic import (
     field_validator,
 )
 
-from reos.api.schemas import StrictBody
+from reos.api.schemas import StrictBody, UtcDatetime, as_utc
 
 LeadStatus = Literal["new", "contacted", "qualified", "converted", "lost"]
 # status_change activities are written by the service when a lead's status moves, never posted.
@@ -71,15 +71,6 @@ def normalize_phone(raw: str) -> str | None:
     if len(compact) == 11 and compact[0] == "1":
         compact = compact[1:]
     return "+1" + compact if _NANP.match(compact) else None
-
-
-def _as_utc(moment: datetime) -> datetime:
-    # Naive means UTC (SQLite hands back naive datetimes); an offset is converted, because
-    # SQLite stores the wall-clock time without it.
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 # --- leads --------------------------------------------------------------------------------------
@@ -176,7 +167,7 @@ class ActivityIn(StrictBody):
     def _not_in_the_future(cls, value: datetime | None) -> datetime | None:
         if value is None:
             return None
-        value = _as_utc(value)
+        value = as_utc(value)
         if value > datetime.now(UTC) + CLOCK_SKEW:
             raise ValueError("must not be in the future")
         return value

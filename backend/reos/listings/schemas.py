@@ -4,35 +4,22 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
     StringConstraints,
     field_validator,
 )
 
-from reos.api.schemas import StrictBody
+from reos.api.schemas import Number, StrictBody, UtcDatetime
 
 ListingStatus = Literal["draft", "active", "pending", "sold", "withdrawn"]
 MAX_TERMS_BYTES = 10_000
 CENTS = Decimal("0.01")
-
-Number = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC, and clients are told so.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 
 
 class ListingUpdateIn(StrictBody):

@@ -10,17 +10,15 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
     StringConstraints,
     ValidationInfo,
     field_validator,
 )
 
-from reos.api.schemas import StrictBody
+from reos.api.schemas import Number, StrictBody, UtcDatetime
 from reos.core.pagination import PageQuery
 
 PropertyType = Literal["single_family", "condo", "townhouse", "multi_family", "land", "commercial"]
@@ -36,17 +34,6 @@ EARLIEST_YEAR_BUILT = 1700
 CENTS = Decimal("0.01")
 TENTHS = Decimal("0.1")
 
-# Money and bathrooms are exact decimals in the database; JSON clients get plain numbers.
-JsonNumber = PlainSerializer(float, return_type=float, when_used="json")
-Number = Annotated[Decimal, JsonNumber]
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC, and clients are told so.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 

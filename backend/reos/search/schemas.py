@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -12,13 +11,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
     StringConstraints,
     ValidationInfo,
     field_validator,
 )
 
-from reos.api.schemas import StrictBody
+from reos.api.schemas import Number, StrictBody, UtcDatetime
 from reos.core.pagination import MAX_PAGE_SIZE
 
 PropertyType = Literal["single_family", "condo", "townhouse", "multi_family", "land", "commercial"]
@@ -71,15 +69,6 @@ Page = Annotated[int, Field(ge=1, le=100_000, description="1-based page number")
 PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE, description="Items per page (at most 100)")]
 
 # Money and bathrooms are exact decimals in the database; JSON clients get plain numbers.
-Number = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 
 
 def _ordered(low_field: str, value: float | Decimal | None, info: ValidationInfo) -> None:
