@@ -13,6 +13,7 @@ from reos.api.idempotency import IdempotencyKeyDep
 from reos.api.imports import TaskAccepted, accept_csv, accepted
 from reos.api.jobs import enqueue
 from reos.api.responses import READ_ERRORS, WRITE_ERRORS, JSONBytes, ProblemOut, errors
+from reos.api.schemas import PropertyOut
 from reos.core.pagination import Page, PageParams, page_params
 from reos.core.security.rbac import Permission
 from reos.models import Property
@@ -25,7 +26,6 @@ from reos.properties.schemas import (
     PropertyImageOut,
     PropertyIn,
     PropertyListQuery,
-    PropertyOut,
     ValuationOut,
 )
 

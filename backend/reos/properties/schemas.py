@@ -103,33 +103,6 @@ class PropertyIn(StrictBody):
         return value
 
 
-class PropertyOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    organization_id: uuid.UUID
-    address: str
-    city: str
-    state: str
-    zip_code: str
-    property_type: str
-    status: str
-    price: Number | None
-    bedrooms: int | None
-    bathrooms: Number | None
-    square_feet: int | None
-    lot_size: int | None
-    year_built: int | None
-    latitude: float | None
-    longitude: float | None
-    apn: str | None
-    description: str | None
-    owner_name: str | None
-    created_by_id: uuid.UUID | None
-    created_at: UtcDatetime
-    updated_at: UtcDatetime
-
-
 class PropertyImageOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

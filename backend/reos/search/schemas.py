@@ -16,7 +16,7 @@ from pydantic import (
     field_validator,
 )
 
-from reos.api.schemas import Number, StrictBody, UtcDatetime
+from reos.api.schemas import PropertyOut, StrictBody, UtcDatetime
 from reos.core.pagination import MAX_PAGE_SIZE
 
 PropertyType = Literal["single_family", "condo", "townhouse", "multi_family", "land", "commercial"]
@@ -199,29 +199,7 @@ class _Hit(BaseModel):
     )
 
 
-class PropertyHit(_Hit):
-    id: uuid.UUID
-    organization_id: uuid.UUID
-    address: str
-    city: str
-    state: str
-    zip_code: str
-    property_type: str
-    status: str
-    price: Number | None
-    bedrooms: int | None
-    bathrooms: Number | None
-    square_feet: int | None
-    lot_size: int | None
-    year_built: int | None
-    latitude: float | None
-    longitude: float | None
-    apn: str | None
-    description: str | None
-    owner_name: str | None
-    created_by_id: uuid.UUID | None
-    created_at: UtcDatetime
-    updated_at: UtcDatetime
+class PropertyHit(PropertyOut, _Hit):
     distance_km: float | None = Field(None, description="From the geo centre, when geo was given")
 
 
