@@ -9,6 +9,7 @@ an in-flight marker turns a duplicate that arrives while the first is running in
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from reos.api.deps import CurrentPrincipal, Principal, SessionDep
 from reos.core.errors import BadRequest, Conflict, DomainError, FieldProblem, ValidationFailed
@@ -52,6 +54,41 @@ def parse_key(raw: str) -> str:
 
 def request_fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b"\n" + path.encode() + b"\n" + body).hexdigest()
+
+
+FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+UPLOAD_CHUNK = 1 << 16
+
+
+async def _upload_digest(upload: UploadFile) -> str:
+    digest = hashlib.sha256()
+    while chunk := await upload.read(UPLOAD_CHUNK):
+        digest.update(chunk)
+    await upload.seek(0)  # the route reads the file after this dependency
+    return digest.hexdigest()
+
+
+async def _form_canonical(request: Request) -> bytes:
+    """The form as fields and each file's name, type and SHA-256, in order.
+
+    FastAPI parses a form before the dependencies run and the parser consumes the stream, so the
+    raw body is gone by now; the parsed form is cached on the request. It is also the better
+    fingerprint: a retried upload gets a new multipart boundary, the same fields and files.
+    """
+    parts: list[list[str | None]] = []
+    for name, value in (await request.form()).multi_items():
+        if isinstance(value, UploadFile):
+            parts.append([name, value.filename, value.content_type, await _upload_digest(value)])
+        else:
+            parts.append([name, value])
+    return json.dumps(parts, separators=(",", ":")).encode()
+
+
+async def _request_content(request: Request) -> bytes:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type in FORM_MEDIA_TYPES:
+        return await _form_canonical(request)
+    return await request.body()
 
 
 def _claim(
@@ -132,7 +169,7 @@ async def idempotency_key(
         return None
     key = parse_key(key_header)
     method, path = request.method, request.url.path
-    fingerprint = request_fingerprint(method, path, await request.body())
+    fingerprint = request_fingerprint(method, path, await _request_content(request))
     registry: InFlightRegistry = request.app.state.inflight
     marker = f"{principal.organization_id}:{principal.user_id}:{method}:{path}:{key}"
     if not registry.acquire(marker, IN_FLIGHT_TTL_SECONDS):
