@@ -21,6 +21,7 @@ from reos.core.celery_app import make_celery
 from reos.core.db import Database
 from reos.core.http.context import RequestContextMiddleware
 from reos.core.http.headers import SecurityHeadersMiddleware
+from reos.core.http.nul import NoNulCharactersMiddleware
 from reos.core.http.problems import install_problem_handlers
 from reos.core.http.ratelimit import ClientAddress, RateLimiter, RateLimitMiddleware
 from reos.core.http.unit_of_work import UnitOfWorkMiddleware
@@ -123,8 +124,10 @@ def create_app(
         except InvalidToken:
             return None
 
-    # Added innermost first: a request passes headers → context → CORS → rate limit → UoW.
+    # Added innermost first: a request passes headers → context → CORS → rate limit → NUL
+    # check → UoW.
     app.add_middleware(UnitOfWorkMiddleware, database=lambda: app.state.db)
+    app.add_middleware(NoNulCharactersMiddleware)
     app.add_middleware(
         RateLimitMiddleware,
         limiter=limiter,
