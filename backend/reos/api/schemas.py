@@ -31,6 +31,15 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 # Money and similar exact decimals: Decimal in Python and the database, plain numbers in JSON.
 Number = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 
+# What the columns can hold, one type per column kind: a filter or field beyond them would reach
+# the database and fail there as a 500 instead of a 422 naming it.
+INTEGER_MAX = 2_147_483_647
+Count = Annotated[int, Field(ge=0, le=INTEGER_MAX, description="0 to 2147483647")]
+"""A non-negative value of an INTEGER column (square feet, bedrooms, ...)."""
+MONEY_MAX = Decimal("999999999999.99")
+Money = Annotated[Decimal, Field(ge=0, le=MONEY_MAX)]
+"""An amount of a NUMERIC(14, 2) money column."""
+
 
 def as_utc(moment: datetime) -> datetime:
     # Naive means UTC (SQLite hands back naive datetimes); an offset is converted, so clients

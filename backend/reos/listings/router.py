@@ -7,7 +7,6 @@ only, public fields only; anonymous callers are rate-limited per client IP by th
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
@@ -15,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, status
 from reos.api.deps import Principal, SessionDep, require
 from reos.api.idempotency import IdempotencyKeyDep
 from reos.api.responses import WRITE_ERRORS, errors
+from reos.api.schemas import Money
 from reos.core.pagination import Page, PageParams, page_params
 from reos.core.security.rbac import Permission
 from reos.listings import service
@@ -50,8 +50,8 @@ def list_public_listings(
     page: Annotated[PageParams, Depends(page_params)],
     city: Annotated[str | None, Query(max_length=120)] = None,
     state: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
-    min_price: Annotated[Decimal | None, Query(ge=0)] = None,
-    max_price: Annotated[Decimal | None, Query(ge=0)] = None,
+    min_price: Annotated[Money | None, Query()] = None,
+    max_price: Annotated[Money | None, Query()] = None,
 ) -> Page[PublicListingOut]:
     """Active listings of every organization, newest first (public, no token)."""
     filters = service.PublicListingFilters(city, state, min_price, max_price)

@@ -18,7 +18,7 @@ from pydantic import (
     field_validator,
 )
 
-from reos.api.schemas import Number, StrictBody, UtcDatetime
+from reos.api.schemas import Count, Money, Number, StrictBody, UtcDatetime
 from reos.core.pagination import PageQuery
 
 PropertyType = Literal["single_family", "condo", "townhouse", "multi_family", "land", "commercial"]
@@ -162,12 +162,13 @@ class PropertyListQuery(PageQuery):
     zip_code: str | None = Field(None, pattern=r"^\d{5}(-?\d{4})?$")
     property_type: PropertyType | None = None
     status: PropertyStatus | None = None
-    min_price: Decimal | None = Field(None, ge=0)
-    max_price: Decimal | None = Field(None, ge=0)
-    min_bedrooms: int | None = Field(None, ge=0)
-    min_bathrooms: Decimal | None = Field(None, ge=0)
-    min_sqft: int | None = Field(None, ge=0)
-    max_sqft: int | None = Field(None, ge=0)
+    min_price: Money | None = None
+    max_price: Money | None = None
+    min_bedrooms: Count | None = None
+    # bathrooms is NUMERIC(4, 1)
+    min_bathrooms: Decimal | None = Field(None, ge=0, le=Decimal("999.9"))
+    min_sqft: Count | None = None
+    max_sqft: Count | None = None
     sort: str = Field(
         DEFAULT_SORT,
         max_length=20,

@@ -16,7 +16,7 @@ from pydantic import (
     field_validator,
 )
 
-from reos.api.schemas import PropertyOut, StrictBody, UtcDatetime
+from reos.api.schemas import Money, PropertyOut, StrictBody, UtcDatetime
 from reos.core.pagination import MAX_PAGE_SIZE
 
 PropertyType = Literal["single_family", "condo", "townhouse", "multi_family", "land", "commercial"]
@@ -64,7 +64,6 @@ FilterText = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
     AfterValidator(storable_text),
 ]
-Money = Annotated[Decimal, Field(ge=0, le=Decimal("999999999999.99"))]
 Page = Annotated[int, Field(ge=1, le=100_000, description="1-based page number")]
 PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE, description="Items per page (at most 100)")]
 
