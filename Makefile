@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.install-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Presigned storage links and the mock vendors' callbacks point here; the worker posts callbacks
+# to it too, so every process takes the same value instead of the API guessing it per request.
+PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+export PUBLIC_BASE_URL
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help install demo api worker beat migrate seed test lint format proofs bench checklist lock clean
