@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from providers.callbacks import CallbackDeliverer, InMemoryCallbackSink
 from providers.factory import ProviderSet
-from reos.api.jobs import JobCatalog, catalog
 from reos.core.db import Database
 from reos.core.providers import build_provider_set
 from reos.core.settings import Settings
+from reos.jobs import JobCatalog, catalog
 from reos.jobs.maintenance import MAINTENANCE_JOBS
 from reos.leads.jobs import IMPORT_LEADS
 from reos.outreach.jobs import DELIVER_WEBHOOK, SEND_EMAIL, SEND_SMS

@@ -13,7 +13,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
 from reos.api.idempotency import IdempotentReplay
-from reos.api.jobs import Dispatcher, JobCatalog
 from reos.auth.lockout import MemoryFailureCounter, RedisFailureCounter
 from reos.auth.router import router as auth_router
 from reos.composition import JOBS, process_providers
@@ -31,14 +30,15 @@ from reos.core.security.tokens import InvalidToken, TokenService
 from reos.core.settings import Settings, get_settings
 from reos.docs_page import mount_docs
 from reos.health.router import router as health_router
-from reos.jobs.router import admin_router as dlq_router
-from reos.jobs.router import router as tasks_router
+from reos.jobs import Dispatcher, JobCatalog, send_enqueued
 from reos.leads.router import router as leads_router
 from reos.listings.router import router as listings_router
 from reos.outreach.router import router as outreach_router
 from reos.properties.router import router as properties_router
 from reos.search.router import router as search_router
 from reos.storage.router import router as storage_router
+from reos.tasks.router import admin_router as dlq_router
+from reos.tasks.router import router as tasks_router
 from reos.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
@@ -57,13 +57,17 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
-    db = database or Database(settings)
+    celery = make_celery(settings)
+    dispatcher = Dispatcher(celery)
+    # This app's listeners on the caller's engine, or on its own: what a request's services
+    # enqueued is sent once the request commits.
+    base = database or Database(settings)
+    db = base.with_listeners(send_enqueued(dispatcher))
     redis_client = (
         redis.Redis.from_url(settings.redis_url, socket_timeout=2) if settings.redis_url else None
     )
 
     provider_set = process_providers(settings, db)
-    celery = make_celery(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -74,7 +78,7 @@ def create_app(
             redis_client.close()
         celery.close()
         if database is None:  # an engine handed in by the caller is the caller's to dispose
-            db.dispose()
+            base.dispose()
 
     app = FastAPI(
         title="Real Estate OS API",
@@ -92,7 +96,7 @@ def create_app(
     state = app.state
     state.settings, state.db, state.tokens, state.metrics = settings, db, tokens, metrics
     state.limiter, state.redis, state.providers = limiter, redis_client, provider_set
-    state.jobs, state.dispatcher = jobs or JOBS, Dispatcher(celery)
+    state.jobs, state.dispatcher = jobs or JOBS, dispatcher
     state.inflight = RedisInFlight(redis_client) if redis_client else MemoryInFlight()
     state.login_failures = (
         RedisFailureCounter(redis_client) if redis_client else MemoryFailureCounter()

@@ -21,13 +21,12 @@ from celery.signals import worker_process_shutdown, worker_shutdown
 
 from providers.callbacks import CallbackDeliverer
 from providers.factory import ProviderSet
-from reos.api.jobs import Dispatcher, JobCatalog
 from reos.composition import JOBS, callback_delivery, process_providers
 from reos.core.celery_app import DEAD_LETTER, DLQ, RUN_JOB, broker_url, is_rabbitmq, make_celery
 from reos.core.db import Database
 from reos.core.logging import configure_logging, get_logger
 from reos.core.settings import Settings, get_settings
-from reos.jobs import maintenance, schedule
+from reos.jobs import Dispatcher, JobCatalog, maintenance, schedule, send_enqueued
 from reos.jobs.runner import JobRunner
 
 log = get_logger("reos.worker")
@@ -86,7 +85,9 @@ def create_worker(settings: Settings | None = None, jobs: JobCatalog | None = No
             current = state.get("runtime")
             if current is None or current.pid != os.getpid():  # first use, or a forked child
                 configure_logging(settings.log_level, settings.log_json)
-                database = Database(settings)
+                dispatcher = Dispatcher(app)
+                # Jobs that start jobs: their messages go out once the job's work commits.
+                database = Database(settings, on_commit=[send_enqueued(dispatcher)])
                 providers = process_providers(settings, database)
                 providers.initialize_all()
                 client = (
@@ -98,7 +99,7 @@ def create_worker(settings: Settings | None = None, jobs: JobCatalog | None = No
                     settings=settings,
                     database=database,
                     providers=providers,
-                    dispatcher=Dispatcher(app),
+                    dispatcher=dispatcher,
                     runner=JobRunner(settings, database, providers, catalog, redis_client=client),
                     pid=os.getpid(),
                     callbacks=callback_delivery(settings, providers),

@@ -21,6 +21,7 @@ from reos.core.errors import Forbidden, Unauthorized
 from reos.core.http.unit_of_work import unit_of_work
 from reos.core.security.rbac import Permission, has_permission
 from reos.core.security.tokens import InvalidToken, TokenClaims, TokenService
+from reos.jobs import JobCatalog
 from reos.models import AuthSession, User
 
 bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/v1/auth/login")
@@ -40,7 +41,13 @@ async def get_providers(request: Request) -> ProviderSet:
     return providers
 
 
+async def get_jobs(request: Request) -> JobCatalog:
+    jobs: JobCatalog = request.app.state.jobs
+    return jobs
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+JobsDep = Annotated[JobCatalog, Depends(get_jobs)]
 TokensDep = Annotated[TokenService, Depends(get_tokens)]
 ProvidersDep = Annotated[ProviderSet, Depends(get_providers)]
 

@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from providers.storage.port import ObjectNotFound
-from reos.api.jobs import JobCancelled, JobContext, JobSpec, PermanentJobError, enqueue
 from reos.core.db import utcnow
 from reos.core.errors import FieldProblem, PayloadTooLarge, ValidationFailed
+from reos.core.http.unit_of_work import unit_of_work
 from reos.core.object_keys import organization_key
+from reos.jobs import JobCancelled, JobContext, JobSpec, PermanentJobError, enqueue
 from reos.models import TaskRun
 
 Importer = Callable[..., Mapping[str, Any]]
@@ -138,7 +139,7 @@ async def accept_csv(
 
     def store_and_start() -> TaskRun:
         request.app.state.providers.storage.put(key, data, "text/csv")
-        return enqueue(request, spec, arguments, created_by=user_id)
+        return enqueue(unit_of_work(request.scope).session, spec, arguments, created_by=user_id)
 
     return accepted(await run_in_threadpool(store_and_start))
 

@@ -11,11 +11,11 @@ from starlette.concurrency import run_in_threadpool
 from reos.api.deps import Principal, ProvidersDep, SessionDep, require
 from reos.api.idempotency import IdempotencyKeyDep
 from reos.api.imports import TaskAccepted, accept_csv, accepted
-from reos.api.jobs import enqueue
 from reos.api.responses import READ_ERRORS, WRITE_ERRORS, JSONBytes, ProblemOut, errors
 from reos.api.schemas import PropertyOut
 from reos.core.pagination import Page, PageParams, page_params
 from reos.core.security.rbac import Permission
+from reos.jobs import enqueue
 from reos.models import Property
 from reos.properties import service
 from reos.properties.cache import PropertyCache, invalidate_after_write, property_cache
@@ -180,13 +180,13 @@ async def add_image(
     responses=errors(401, 403, 404, 422, 429),
 )
 def value_property(
-    request: Request, property_id: uuid.UUID, principal: CanWrite, session: SessionDep
+    property_id: uuid.UUID, principal: CanWrite, session: SessionDep
 ) -> TaskAccepted:
     """Value the property from comparables (yours and the data provider's) in the background;
     the task's result is the valuation, which also appears in the property's history."""
     service.get_property(session, property_id=property_id)  # another organization's: 404
     arguments = ValuePropertyArgs(property_id=property_id, actor_user_id=principal.user_id)
-    run = enqueue(request, VALUE_PROPERTY, arguments, created_by=principal.user_id)
+    run = enqueue(session, VALUE_PROPERTY, arguments, created_by=principal.user_id)
     return accepted(run)
 
 

@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from reos.api.jobs import JobContext, JobSpec, NoArguments, PermanentJobError, catalog, new_run
 from reos.composition import JOBS
 from reos.core.db import Database
 from reos.core.settings import Settings
+from reos.jobs import JobContext, JobSpec, NoArguments, PermanentJobError, catalog, new_run
 from reos.models import OutboxMessage, TaskRun
 from reos.outreach.jobs import SendEmailArgs, send_email
 from tests.conftest import Account, add_member, make_app, register
