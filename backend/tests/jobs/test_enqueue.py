@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from reos.core.db import Database
 from reos.jobs import JobContext, JobSpec, NoArguments, catalog, enqueue, send_enqueued
@@ -34,8 +35,9 @@ JOBS = catalog(NOOP)
 
 
 @pytest.fixture
-def organization_id(database: Database, owner_engine: Any) -> uuid.UUID:
-    with database.unit_of_work() as session:
+def organization_id(owner_engine: Any) -> uuid.UUID:
+    # Created as the tables' owner: the app role may not add organizations outside sign-up.
+    with Session(owner_engine) as session, session.begin():
         org = Organization(name="Enqueue Realty", slug=f"enqueue-{uuid.uuid4().hex[:8]}")
         session.add(org)
         session.flush()
