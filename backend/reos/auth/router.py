@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request, Response, status
 
 from reos.api.deps import CurrentPrincipal, SessionDep, TokensDep, container_of
 from reos.api.responses import AUTH_ERRORS, errors
-from reos.api.schemas import UserOut
 from reos.auth import service
 from reos.auth.schemas import LoginIn, RefreshIn, RegisterIn, TokenPairOut
+from reos.users.schemas import UserOut
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

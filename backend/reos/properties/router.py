@@ -12,7 +12,6 @@ from reos.api.deps import Principal, ProvidersDep, SessionDep, container_of, req
 from reos.api.idempotency import IdempotencyKeyDep
 from reos.api.imports import TaskAccepted, accept_csv, accepted
 from reos.api.responses import READ_ERRORS, WRITE_ERRORS, JSONBytes, ProblemOut, errors
-from reos.api.schemas import PropertyOut
 from reos.core.pagination import Page, PageParams, page_params
 from reos.core.security.rbac import Permission
 from reos.jobs import enqueue
@@ -26,6 +25,7 @@ from reos.properties.schemas import (
     PropertyImageOut,
     PropertyIn,
     PropertyListQuery,
+    PropertyOut,
     ValuationOut,
 )
 
