@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from reos.api.imports import import_job
-from reos.api.jobs import JobContext, JobSpec
+from reos.jobs import JobContext, JobSpec
 from reos.properties.cache import invalidate_organization
 from reos.properties.schemas import ValuationOut
 from reos.properties.service import import_properties_csv, value_property
@@ -39,7 +39,7 @@ def value(context: JobContext, args: ValuePropertyArgs) -> dict[str, Any]:
         return ValuationOut.model_validate(record).model_dump(mode="json")
 
     # Writing the valuation is the task's effect: once per task, however often it runs.
-    result = context.once_in_transaction("valuation", write)
+    result = context.once("valuation", write)
     _retire_cached_reads(context)
     return result
 
