@@ -27,11 +27,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from providers.factory import ProviderSet
+from reos import events
 from reos.core.celery_app import RUN_JOB
 from reos.core.db import Database, utcnow
 from reos.core.http.unit_of_work import unit_of_work
 from reos.core.logging import get_logger
 from reos.core.settings import Settings
+from reos.events.catalog import TaskQueued
 from reos.models import TaskEffect, TaskRun
 
 log = get_logger("reos.jobs")
@@ -116,6 +118,10 @@ def new_run(
     )
     session.add(run)
     session.flush()
+    queued = TaskQueued(
+        task_id=run.id, task_type=run.task_type, parent_id=run.parent_id, actor_user_id=created_by
+    )
+    events.record(session, queued)
     return run
 
 
