@@ -2,6 +2,6 @@
 transaction, and what must follow a change (audit, history, cache retirement) subscribes to it.
 See docs/EVENTS.md for the catalog."""
 
-from reos.events.recorder import committed, record
+from reos.events.recorder import Recorded, committed, pending, record
 
-__all__ = ["committed", "record"]
+__all__ = ["Recorded", "committed", "pending", "record"]

@@ -11,18 +11,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from reos.core.db import TenancyError, current_org, utcnow
+from reos.core.db import TenancyError, commit_buffer, current_org, drain_commit_buffer, utcnow
 from reos.events import subscribers as _subscribers  # noqa: F401 - registers them
 from reos.events.catalog import DomainEvent
 from reos.events.registry import subscribers_of
 from reos.models import Event
 
-BUFFER_KEY = "events.recorded"
+BUFFER = "events"
 
 
 @dataclass(frozen=True)
@@ -58,17 +56,17 @@ def record(
     session.add(row)
     for subscriber in subscribers_of(event.type):
         subscriber(session, event, row)
-    buffered: list[Recorded] = session.info.setdefault(BUFFER_KEY, [])
-    buffered.append(Recorded(event.type, organization_id, row.entity_id))
+    commit_buffer(session, BUFFER).append(Recorded(event.type, organization_id, row.entity_id))
     return row
 
 
+def pending(session: Session) -> list[Recorded]:
+    """The events the session's open transaction has recorded so far."""
+    return list(commit_buffer(session, BUFFER))
+
+
 def committed(session: Session) -> list[Recorded]:
-    """The events of the transaction that just committed (each handed out once)."""
-    recorded: list[Recorded] = session.info.pop(BUFFER_KEY, [])
+    """The events of the transaction that just committed (each handed out once); a commit
+    listener's call."""
+    recorded: list[Recorded] = drain_commit_buffer(session, BUFFER)
     return recorded
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _forget_rolled_back(session: Session, *_: Any) -> None:
-    session.info.pop(BUFFER_KEY, None)

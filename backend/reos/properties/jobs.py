@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from reos.api.imports import import_job
-from reos.api.jobs import JobContext, JobSpec
 from reos.events.catalog import PropertiesImported
+from reos.jobs import JobContext, JobSpec
 from reos.properties.schemas import ValuationOut
 from reos.properties.service import import_properties_csv
 from reos.properties.valuations import value_property
@@ -38,7 +38,7 @@ def value(context: JobContext, args: ValuePropertyArgs) -> dict[str, Any]:
         return ValuationOut.model_validate(record).model_dump(mode="json")
 
     # Writing the valuation is the task's effect: once per task, however often it runs.
-    return context.once_in_transaction("valuation", write)
+    return context.once("valuation", write)
 
 
 VALUE_PROPERTY = JobSpec(

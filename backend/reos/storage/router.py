@@ -15,6 +15,7 @@ from reos.api.deps import (
     ProvidersDep,
     SessionDep,
     bearer,
+    container_of,
     current_principal,
     require,
 )
@@ -58,7 +59,7 @@ async def upload(
     file: Annotated[UploadFile, File(description="JPEG, PNG, WebP, GIF, PDF, CSV or text")],
 ) -> StoredFileOut:
     """Upload a file; its type is sniffed from its bytes, not taken from the request."""
-    limit = request.app.state.settings.storage_max_upload_bytes
+    limit = container_of(request).settings.storage_max_upload_bytes
     data = await file.read(limit + 1)
     stored = await run_in_threadpool(
         lambda: service.upload_file(
