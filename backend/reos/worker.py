@@ -56,6 +56,7 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         "purge-idempotency-keys": start(
             maintenance.PURGE_IDEMPOTENCY_KEYS.name, crontab(minute="7")
         ),
+        "purge-events": start(maintenance.PURGE_EVENTS.name, crontab(hour="3", minute="17")),
         "sweep-campaigns": start(maintenance.SWEEP_CAMPAIGNS.name, 300.0),
         "refresh-deliverability-rollups": start(maintenance.REFRESH_DELIVERABILITY.name, 900.0),
         "reconcile-portfolios": start(
