@@ -248,8 +248,8 @@ def seed_insights(
     behind a writer. Scores are computed as of the seed's fixed date, so they are repeatable.
     """
     from reos.composition import process_providers
-    from reos.leads import service as leads_service
-    from reos.properties import service as properties_service
+    from reos.leads import scores as lead_scores
+    from reos.properties import valuations
 
     namespace = seed_namespace(seeder_seed)
     org_id = uuid.uuid5(namespace, "organization:0")
@@ -263,14 +263,19 @@ def seed_insights(
                     select(PropertyValuation.id).where(PropertyValuation.property_id == property_id)
                 )
                 if valued is None:
-                    properties_service.value_property(session, providers.data, property_id, None)
+                    valuations.value_property(
+                        session,
+                        data_provider=providers.data,
+                        property_id=property_id,
+                        actor_user_id=None,
+                    )
                 report.count("property_valuations", valued is None)
         with database.unit_of_work(org_id) as session:
             for index in range(20):
                 lead_id = uuid.uuid5(namespace, f"lead:{index}")
                 scored = session.scalar(select(LeadScore.id).where(LeadScore.lead_id == lead_id))
                 if scored is None:
-                    leads_service.score(session, lead_id=lead_id, now=SEED_DATE)
+                    lead_scores.score(session, lead_id=lead_id, now=SEED_DATE)
                 report.count("lead_scores", scored is None)
     finally:
         providers.shutdown_all()

@@ -26,6 +26,7 @@ from reos.core.logging import configure_logging, get_logger
 from reos.core.settings import Settings, get_settings
 from reos.jobs import JobCatalog, maintenance, schedule
 from reos.jobs.runner import JobRunner
+from reos.properties.cache import build_cache, retire_on_commit
 
 log = get_logger("reos.worker")
 START_SCHEDULED = "reos.beat.start"
@@ -55,6 +56,7 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         "purge-idempotency-keys": start(
             maintenance.PURGE_IDEMPOTENCY_KEYS.name, crontab(minute="7")
         ),
+        "purge-events": start(maintenance.PURGE_EVENTS.name, crontab(hour="3", minute="17")),
         "sweep-campaigns": start(maintenance.SWEEP_CAMPAIGNS.name, 300.0),
         "refresh-deliverability-rollups": start(maintenance.REFRESH_DELIVERABILITY.name, 900.0),
         "reconcile-portfolios": start(
@@ -81,6 +83,10 @@ def create_worker(settings: Settings | None = None, jobs: JobCatalog | None = No
                 # Jobs that start jobs: the container's database sends their messages once
                 # the job's work commits.
                 services = build_container(settings, jobs=catalog, celery=app)
+                if services.redis is not None:
+                    # The API processes share their cached reads through this Redis; without it
+                    # their in-process entries expire on their own (MEMORY_TTL_SECONDS).
+                    retire_on_commit(services.database, build_cache(services.redis, None))
                 services.providers.initialize_all()
                 current = WorkerRuntime(
                     services=services,

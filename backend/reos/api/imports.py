@@ -2,8 +2,9 @@
 
 The upload is checked (size, text), stored under the organization's storage prefix, and a task
 is started with the stored key; the worker reads the file back and runs the feature's importer
-in one transaction, reporting progress as it goes. The task's result is the importer's
-`{created, duplicates, errors: [{row, field, message}]}`.
+in one transaction, reporting progress as it goes, and records the feature's summary event
+(`property.imported`, `lead.imported`) in that same transaction. The task's result is the
+importer's `{created, duplicates, errors: [{row, field, message}]}`.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from providers.storage.port import ObjectNotFound
+from reos import events
 from reos.api.deps import container_of
 from reos.core.db import utcnow
 from reos.core.errors import FieldProblem, PayloadTooLarge, ValidationFailed
 from reos.core.http.unit_of_work import unit_of_work
 from reos.core.object_keys import organization_key
+from reos.events.catalog import ImportFinished
 from reos.jobs import JobCancelled, JobContext, JobSpec, PermanentJobError, enqueue
 from reos.models import TaskRun
 
@@ -45,12 +48,9 @@ class CsvImportArgs(BaseModel):
 
 
 def import_job(
-    name: str,
-    importer: Importer,
-    description: str,
-    after_commit: Callable[[JobContext], None] | None = None,
+    name: str, importer: Importer, description: str, finished: type[ImportFinished]
 ) -> JobSpec:
-    """`after_commit` runs once the imported rows are committed (to retire cached reads)."""
+    """`finished` is the event that says the import's rows are in (with its counts)."""
 
     def run(context: JobContext, args: CsvImportArgs) -> dict[str, Any]:
         try:
@@ -60,8 +60,15 @@ def import_job(
         with context.session() as session:
             report = _progress_reporter(context, session)
             result = importer(session, stored.data, args.actor_user_id, report)
-        if after_commit is not None:
-            after_commit(context)
+            summary = finished(
+                task_id=context.run_id,
+                filename=args.filename,
+                created=result["created"],
+                duplicates=result["duplicates"],
+                errors=len(result["errors"]),
+                actor_user_id=args.actor_user_id,
+            )
+            events.record(session, summary)
         return {**dict(result), "filename": args.filename}
 
     return JobSpec(

@@ -11,13 +11,22 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from reos.audit import service as audit
+from reos import events
 from reos.auth.lockout import register_failure, seconds_locked
 from reos.core.db import bind_tenant, commit_despite_error
 from reos.core.errors import Conflict, FieldProblem, TooManyRequests, Unauthorized
 from reos.core.login_failures import FailureCounter, FailureState
 from reos.core.security.passwords import hash_password, verify_password
 from reos.core.security.tokens import InvalidToken, TokenService
+from reos.events.catalog import (
+    SessionRefreshed,
+    SessionReuseDetected,
+    UserLockedOut,
+    UserLoggedIn,
+    UserLoggedOut,
+    UserLoginFailed,
+    UserRegistered,
+)
 from reos.models import AuthSession, Organization, User
 
 INVALID_CREDENTIALS = "Invalid email or password."
@@ -92,14 +101,10 @@ def register(
         session.flush()
     except IntegrityError as exc:  # a concurrent registration of the same email won
         raise email_taken() from exc
-    audit.record(
-        session,
-        action="organization.registered",
-        entity_type="user",
-        entity_id=user.id,
-        actor_user_id=user.id,
-        changes={"organization": organization_name},
+    registered = UserRegistered(
+        user_id=user.id, organization_name=organization_name, actor_user_id=user.id
     )
+    events.record(session, registered)
     return user
 
 
@@ -172,16 +177,13 @@ def login(
         user.lockout_count = state.lockouts
         if state.locked_until:
             user.locked_until = datetime.fromtimestamp(state.locked_until, UTC)
-        commit_despite_error(session)  # the counter must survive the refusal
+        commit_despite_error(session)  # the counter and the events must survive the refusal
+        events.record(session, UserLoginFailed(user_id=user.id, failures=state.failures))
         if seconds_locked(state):
-            audit.record(
-                session,
-                action="user.locked_out",
-                entity_type="user",
-                entity_id=user.id,
-                actor_user_id=None,
-                changes={"lockouts": state.lockouts},
+            locked = UserLockedOut(
+                user_id=user.id, lockouts=state.lockouts, locked_until=user.locked_until
             )
+            events.record(session, locked)
             raise _refuse_locked(seconds_locked(state))
         raise Unauthorized(INVALID_CREDENTIALS)
 
@@ -199,6 +201,8 @@ def login(
     )
     session.add(auth_session)
     session.flush()
+    logged_in = UserLoggedIn(user_id=user.id, session_id=auth_session.id, actor_user_id=user.id)
+    events.record(session, logged_in)
     return _issue_pair(tokens, user, auth_session)
 
 
@@ -217,13 +221,8 @@ def refresh(session: Session, *, tokens: TokenService, refresh_token: str) -> To
     if auth_session.current_refresh_jti != claims.token_id:
         auth_session.revoked_at = datetime.now(UTC)
         auth_session.revoke_reason = "refresh_token_reuse"
-        audit.record(
-            session,
-            action="session.reuse_detected",
-            entity_type="auth_session",
-            entity_id=auth_session.id,
-            actor_user_id=auth_session.user_id,
-        )
+        reused = SessionReuseDetected(session_id=auth_session.id, user_id=auth_session.user_id)
+        events.record(session, reused)
         commit_despite_error(session)
         raise Unauthorized("This refresh token was already used; the session is revoked.")
     user = session.get(User, auth_session.user_id)
@@ -231,6 +230,8 @@ def refresh(session: Session, *, tokens: TokenService, refresh_token: str) -> To
         raise Unauthorized("The session has ended.")
     auth_session.current_refresh_jti = uuid.uuid4().hex
     session.flush()
+    refreshed = SessionRefreshed(session_id=auth_session.id, user_id=user.id, actor_user_id=user.id)
+    events.record(session, refreshed)
     return _issue_pair(tokens, user, auth_session)
 
 
@@ -241,6 +242,12 @@ def logout(session: Session, *, session_id: uuid.UUID) -> None:
         auth_session.revoked_at = datetime.now(UTC)
         auth_session.revoke_reason = "logout"
         session.flush()
+        logged_out = UserLoggedOut(
+            user_id=auth_session.user_id,
+            session_id=auth_session.id,
+            actor_user_id=auth_session.user_id,
+        )
+        events.record(session, logged_out)
 
 
 def get_user(session: Session, *, user_id: uuid.UUID) -> User:

@@ -91,6 +91,8 @@ class Settings(BaseSettings):
 
     login_max_failures: int = 5
     idempotency_ttl_hours: int = 24
+    # Domain events older than this are purged nightly (reos.jobs.maintenance).
+    event_retention_days: int = Field(default=90, ge=1)
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -17,6 +17,7 @@ from celery import Celery
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from reos import events
 from reos.core.celery_app import RUN_JOB
 from reos.core.db import (
     CommitListener,
@@ -26,6 +27,7 @@ from reos.core.db import (
     utcnow,
 )
 from reos.core.logging import get_logger
+from reos.events.catalog import TaskQueued
 from reos.jobs.spec import JobSpec
 from reos.models import TaskRun
 
@@ -83,6 +85,10 @@ def new_run(
     )
     session.add(run)
     session.flush()
+    queued = TaskQueued(
+        task_id=run.id, task_type=run.task_type, parent_id=run.parent_id, actor_user_id=created_by
+    )
+    events.record(session, queued)
     return run
 
 

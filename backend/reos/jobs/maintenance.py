@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 
 from reos.core.db import utcnow
+from reos.events import retention
 from reos.jobs import JobContext, JobSpec, NoArguments
 from reos.models import Campaign, DeliverabilityEvent, IdempotencyKey, Portfolio, TaskRun
 
@@ -41,6 +42,14 @@ def purge_idempotency_keys(context: JobContext, _args: NoArguments) -> dict[str,
         "pruned_maintenance_runs": runs.rowcount,  # type: ignore[attr-defined]
         "cutoff": cutoff.isoformat(),
     }
+
+
+def purge_events(context: JobContext, _args: NoArguments) -> dict[str, Any]:
+    """Domain events older than EVENT_RETENTION_DAYS (90 by default) leave the log."""
+    cutoff = utcnow() - timedelta(days=context.settings.event_retention_days)
+    with context.session() as session:
+        purged = retention.purge_before(session, cutoff=cutoff)
+    return {"purged_events": purged, "cutoff": cutoff.isoformat()}
 
 
 def sweep_campaigns(context: JobContext, _args: NoArguments) -> dict[str, Any]:
@@ -98,6 +107,11 @@ PURGE_IDEMPOTENCY_KEYS = _maintenance(
     purge_idempotency_keys,
     "Delete idempotency keys older than 24 h and finished housekeeping runs older than 7 days.",
 )
+PURGE_EVENTS = _maintenance(
+    "maintenance.purge_events",
+    purge_events,
+    "Delete domain events older than EVENT_RETENTION_DAYS (90 by default).",
+)
 SWEEP_CAMPAIGNS = _maintenance(
     "maintenance.sweep_campaigns",
     sweep_campaigns,
@@ -116,6 +130,7 @@ RECONCILE_PORTFOLIOS = _maintenance(
 )
 MAINTENANCE_JOBS = (
     PURGE_IDEMPOTENCY_KEYS,
+    PURGE_EVENTS,
     SWEEP_CAMPAIGNS,
     REFRESH_DELIVERABILITY,
     RECONCILE_PORTFOLIOS,

@@ -24,10 +24,20 @@ from sqlalchemy import select, update
 
 from providers.base import BudgetExceededError, PermanentProviderError
 from providers.factory import ProviderSet
+from reos import events
 from reos.core.db import Database, utcnow
 from reos.core.errors import DomainError
 from reos.core.logging import get_logger
 from reos.core.settings import Settings
+from reos.events.catalog import (
+    TaskCancelled,
+    TaskDeadLettered,
+    TaskEvent,
+    TaskFailed,
+    TaskRetryScheduled,
+    TaskStarted,
+    TaskSucceeded,
+)
 from reos.jobs import JobCancelled, JobCatalog, JobContext, JobSpec, PermanentJobError
 from reos.models import DeadLetter, TaskRun
 
@@ -154,6 +164,7 @@ class JobRunner:
                 return Outcome("skipped")
             if run.cancel_requested:
                 run.status, run.finished_at = "cancelled", now
+                events.record(session, TaskCancelled(task_id=run.id, task_type=run.task_type))
                 return Outcome("cancelled")
             if run.status == "running":
                 heartbeat = _aware(run.heartbeat_at) or now
@@ -167,6 +178,8 @@ class JobRunner:
             run.started_at = run.started_at or now
             run.heartbeat_at = now
             run.next_attempt_at = None
+            started = TaskStarted(task_id=run.id, task_type=run.task_type, attempt=run.attempts)
+            events.record(session, started)
             spec = self.jobs.get(run.task_type)
             context = JobContext(
                 settings=self.settings,
@@ -203,6 +216,7 @@ class JobRunner:
             assert run is not None
             run.status, run.finished_at = status, self.clock()
             run.result, run.error = result, error
+            events.record(session, _finished(run, status, error))
         log.info("task_finished", run_id=str(context.run_id), status=status)
         return Outcome(status)
 
@@ -237,6 +251,14 @@ class JobRunner:
                 assert delay is not None
                 run.status = "pending"
                 run.next_attempt_at = now + timedelta(seconds=delay)
+                retry_scheduled = TaskRetryScheduled(
+                    task_id=run.id,
+                    task_type=run.task_type,
+                    attempt=run.attempts,
+                    retry_in=delay,
+                    error=run.error,
+                )
+                events.record(session, retry_scheduled)
                 log.warning(
                     "task_retry_scheduled",
                     run_id=str(run.id),
@@ -271,6 +293,14 @@ class JobRunner:
             run.status, run.finished_at, run.error = "dead_lettered", now, _describe(exc)
             session.flush()
             entry_id = entry.id
+            dead_lettered = TaskDeadLettered(
+                task_id=run.id,
+                task_type=run.task_type,
+                dead_letter_id=entry.id,
+                permanent=permanent,
+                error=run.error,
+            )
+            events.record(session, dead_lettered)
         log.error(
             "task_dead_lettered",
             run_id=str(context.run_id),
@@ -278,6 +308,14 @@ class JobRunner:
             permanent=permanent,
         )
         return Outcome("dead_lettered", dead_letter_id=entry_id)
+
+
+def _finished(run: TaskRun, status: str, error: str | None) -> TaskEvent:
+    if status == "succeeded":
+        return TaskSucceeded(task_id=run.id, task_type=run.task_type)
+    if status == "cancelled":
+        return TaskCancelled(task_id=run.id, task_type=run.task_type)
+    return TaskFailed(task_id=run.id, task_type=run.task_type, error=error or status)
 
 
 def _is_permanent(exc: BaseException) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reos.api.imports import import_job
+from reos.events.catalog import LeadsImported
 from reos.leads.service import import_leads_csv
 
 IMPORT_LEADS = import_job(
@@ -10,4 +11,5 @@ IMPORT_LEADS = import_job(
     import_leads_csv,
     "Import leads from an uploaded CSV (the columns of POST /leads); started by "
     "POST /leads/import.",
+    LeadsImported,
 )

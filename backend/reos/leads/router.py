@@ -13,7 +13,8 @@ from reos.api.imports import TaskAccepted, accept_csv
 from reos.api.responses import READ_ERRORS, WRITE_ERRORS, errors
 from reos.core.pagination import Page, PageParams, page_params
 from reos.core.security.rbac import Permission
-from reos.leads import service
+from reos.leads import crud, queries, scores
+from reos.leads import timeline as lead_timeline
 from reos.leads.jobs import IMPORT_LEADS
 from reos.leads.schemas import (
     ActivityIn,
@@ -55,10 +56,10 @@ def list_leads(
     ),
 ) -> Page[LeadOut]:
     """Your organization's live leads, filtered and sorted."""
-    filters = service.LeadFilters(
+    filters = queries.LeadFilters(
         status=lead_status, source=source, assigned_to=assigned_to, min_score=min_score, q=q
     )
-    leads, total = service.list_leads(session, filters=filters, sort=sort, page=page)
+    leads, total = queries.list_leads(session, filters=filters, sort=sort, page=page)
     return Page[LeadOut](
         items=[LeadOut.model_validate(lead) for lead in leads],
         total=total,
@@ -72,7 +73,7 @@ def create_lead(
     body: LeadIn, principal: CanWrite, session: SessionDep, _key: IdempotencyKeyDep
 ) -> LeadOut:
     """Add a lead; an email or phone another lead already has is a 409 naming that lead."""
-    lead = service.create_lead(session, actor_id=principal.user_id, data=body)
+    lead = crud.create_lead(session, actor_user_id=principal.user_id, data=body)
     return LeadOut.model_validate(lead)
 
 
@@ -102,7 +103,7 @@ async def import_leads(
 @router.get("/{lead_id}", response_model=LeadOut, responses=READ_ERRORS)
 def get_lead(lead_id: uuid.UUID, principal: CanRead, session: SessionDep) -> LeadOut:
     """One lead of your organization."""
-    return LeadOut.model_validate(service.get_lead(session, lead_id=lead_id))
+    return LeadOut.model_validate(queries.get_lead(session, lead_id=lead_id))
 
 
 @router.put("/{lead_id}", response_model=LeadOut, responses=WRITE_ERRORS)
@@ -110,9 +111,9 @@ def update_lead(
     lead_id: uuid.UUID, body: LeadUpdateIn, principal: CanWrite, session: SessionDep
 ) -> LeadOut:
     """Change the fields sent; the lead they make is validated and deduplicated as a whole."""
-    lead = service.update_lead(
+    lead = crud.update_lead(
         session,
-        actor_id=principal.user_id,
+        actor_user_id=principal.user_id,
         lead_id=lead_id,
         changes=body.model_dump(exclude_unset=True),
     )
@@ -122,7 +123,7 @@ def update_lead(
 @router.delete("/{lead_id}", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE_ERRORS)
 def archive_lead(lead_id: uuid.UUID, principal: CanWrite, session: SessionDep) -> Response:
     """Archive a lead (soft delete); its email and phone stay taken."""
-    service.archive_lead(session, actor_id=principal.user_id, lead_id=lead_id)
+    crud.archive_lead(session, actor_user_id=principal.user_id, lead_id=lead_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -137,9 +138,9 @@ def add_activity(
     _key: IdempotencyKeyDep,
 ) -> ActivityOut:
     """Log a call, email, SMS, meeting, showing or note; contacts move `last_contacted_at`."""
-    activity = service.add_activity(
+    activity = lead_timeline.add_activity(
         session,
-        actor_id=principal.user_id,
+        actor_user_id=principal.user_id,
         lead_id=lead_id,
         activity_type=body.activity_type,
         summary=body.summary,
@@ -159,7 +160,9 @@ def add_note(
     _key: IdempotencyKeyDep,
 ) -> NoteOut:
     """Add an internal note to a lead."""
-    note = service.add_note(session, actor_id=principal.user_id, lead_id=lead_id, body=body.body)
+    note = lead_timeline.add_note(
+        session, actor_user_id=principal.user_id, lead_id=lead_id, body=body.body
+    )
     return NoteOut.model_validate(note)
 
 
@@ -168,7 +171,7 @@ def timeline(
     lead_id: uuid.UUID, principal: CanRead, session: SessionDep, page: Paging
 ) -> Page[TimelineItemOut]:
     """Activities, notes, scores and status changes, newest first."""
-    items, total = service.timeline(session, lead_id=lead_id, page=page)
+    items, total = lead_timeline.timeline(session, lead_id=lead_id, page=page)
     return Page[TimelineItemOut](items=items, total=total, page=page.page, page_size=page.page_size)
 
 
@@ -177,7 +180,9 @@ def timeline(
 )
 def score_lead(lead_id: uuid.UUID, principal: CanWrite, session: SessionDep) -> ScoreOut:
     """Score the lead now (0 to 100) and explain it: points per factor and reason codes."""
-    return ScoreOut.model_validate(service.score(session, lead_id=lead_id))
+    return ScoreOut.model_validate(
+        scores.score(session, lead_id=lead_id, actor_user_id=principal.user_id)
+    )
 
 
 @router.get("/{lead_id}/scores", response_model=Page[ScoreOut], responses=READ_ERRORS)
@@ -185,9 +190,9 @@ def list_scores(
     lead_id: uuid.UUID, principal: CanRead, session: SessionDep, page: Paging
 ) -> Page[ScoreOut]:
     """Every score the lead was given, newest first."""
-    scores, total = service.list_scores(session, lead_id=lead_id, page=page)
+    rows, total = scores.list_scores(session, lead_id=lead_id, page=page)
     return Page[ScoreOut](
-        items=[ScoreOut.model_validate(s) for s in scores],
+        items=[ScoreOut.model_validate(s) for s in rows],
         total=total,
         page=page.page,
         page_size=page.page_size,

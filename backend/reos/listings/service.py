@@ -26,11 +26,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from reos.audit import service as audit
+from reos import events
 from reos.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed, require_ordered
 from reos.core.pagination import PageParams
+from reos.events.catalog import ListingCreated, ListingPublished, ListingUpdated
 from reos.listings.schemas import ListingIn, ListingUpdateIn
-from reos.models import Listing, ListingSnapshot, Property, PropertyHistory
+from reos.models import Listing, ListingSnapshot, Property
 
 # A property has at most one listing that is still in play.
 OPEN_STATUSES = frozenset({"draft", "active", "pending"})
@@ -70,19 +71,16 @@ def _went_live(
     actor_user_id: uuid.UUID,
     at: datetime,
 ) -> None:
-    """Becoming active stamps listed_at and is a `listed` event of the property."""
-    listing.listed_at = at
-    session.add(
-        PropertyHistory(
-            property_id=listing.property_id,
-            change_type="listed",
-            field="listing_status",
-            old_value=old_status,
-            new_value=PUBLIC_STATUS,
-            actor_user_id=actor_user_id,
-            changed_at=at,
-        )
+    """Becoming active stamps listed_at; the event is also a `listed` entry of the property's
+    history."""
+    published = ListingPublished(
+        listing_id=listing.id,
+        property_id=listing.property_id,
+        previous_status=old_status,
+        actor_user_id=actor_user_id,
     )
+    events.record(session, published, occurred_at=at)
+    listing.listed_at = at
 
 
 def create_listing(session: Session, *, data: ListingIn, actor_user_id: uuid.UUID) -> Listing:
@@ -104,17 +102,17 @@ def create_listing(session: Session, *, data: ListingIn, actor_user_id: uuid.UUI
     )
     session.add(listing)
     session.flush()
+    created = ListingCreated(
+        listing_id=listing.id,
+        property_id=prop.id,
+        status=data.status,
+        asking_price=data.asking_price,
+        actor_user_id=actor_user_id,
+    )
+    events.record(session, created, occurred_at=now)
     if data.status == PUBLIC_STATUS:
         _went_live(session, listing, None, actor_user_id, now)
     session.add(_snapshot(listing, now))
-    audit.record(
-        session,
-        action="listing.created",
-        entity_type="listing",
-        entity_id=listing.id,
-        actor_user_id=actor_user_id,
-        changes={"status": data.status, "asking_price": str(data.asking_price)},
-    )
     session.flush()
     return listing
 
@@ -141,18 +139,18 @@ def update_listing(
     if not changes:
         return listing
     now = datetime.now(UTC)
+    updated = ListingUpdated(
+        listing_id=listing.id,
+        property_id=listing.property_id,
+        # The terms are free-form: the event says they changed, not what they say.
+        changes={name: "changed" if name == "terms" else value for name, value in changes.items()},
+        actor_user_id=actor_user_id,
+    )
+    events.record(session, updated, occurred_at=now)
     if data.status == PUBLIC_STATUS and old_status != PUBLIC_STATUS:
         _went_live(session, listing, old_status, actor_user_id, now)
     session.add(_snapshot(listing, now))
     session.flush()
-    audit.record(
-        session,
-        action="listing.updated",
-        entity_type="listing",
-        entity_id=listing.id,
-        actor_user_id=actor_user_id,
-        changes={name: value for name, value in changes.items() if name != "terms"},
-    )
     return listing
 
 

@@ -2,6 +2,7 @@
 
 from reos.models.crm import Contact, Lead, LeadActivity, LeadNote, LeadScore, LeadSource
 from reos.models.deal import Deal, DealStage
+from reos.models.events import Event
 from reos.models.identity import (
     AuthSession,
     Organization,
@@ -97,6 +98,7 @@ __all__ = [
     "DealStage",
     "DeliverabilityEvent",
     "EmailTemplate",
+    "Event",
     "IdempotencyKey",
     "Lead",
     "LeadActivity",

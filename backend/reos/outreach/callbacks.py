@@ -23,9 +23,11 @@ from sqlalchemy.orm import Session
 from providers.email import port as email
 from providers.sms import port as sms
 from providers.webhook.signing import WebhookVerificationError
+from reos import events as domain_events
 from reos.core.db import bind_tenant
 from reos.core.errors import BadRequest, Unauthorized
 from reos.core.logging import get_logger
+from reos.events.catalog import MessageReported
 from reos.models import DeliverabilityEvent, OutboxMessage, OutreachAttempt, UnsubscribeList
 
 log = get_logger("reos.callbacks")
@@ -180,9 +182,18 @@ def record(session: Session, events: list[Event], provider: str) -> Receipt:
         )
         if outbox is not None:
             outbox.status = event.event_type
-        if event.event_type in DO_NOT_CONTACT:
+        suppressed = event.event_type in DO_NOT_CONTACT
+        if suppressed:
             _do_not_contact(session, event)
             receipt.do_not_contact.append(event.address)
+        reported = MessageReported(
+            attempt_id=attempt.id if attempt else None,
+            channel=event.channel,
+            report=event.event_type,
+            provider=provider,
+            suppressed=suppressed,
+        )
+        domain_events.record(session, reported, organization_id=organization)
         session.flush()  # under this event's organization, before the next one binds another
         receipt.accepted += 1
     bind_tenant(session, None)

@@ -4,10 +4,10 @@ Every key carries the organization id and that organization's *generation*; a wr
 generation, so all of the organization's entries become unreachable at once without scanning
 keys (old entries simply expire). Redis when the app has one, else a bounded in-process store.
 
-A write bumps the generation twice: when it happens, and again once its transaction has
-committed. The second bump drops whatever a concurrent read cached from the database between
-the first bump and the commit (the old rows), so a read that follows a write never sees the
-old state.
+A write bumps the generation twice, for the property events it records (`retire_on_commit`,
+installed by the composition root): just before its transaction commits, and again after. The
+second bump drops whatever a concurrent read cached from the database in between (the old
+rows), so a read that follows a write never sees the old state.
 """
 
 from __future__ import annotations
@@ -19,16 +19,18 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
+from fnmatch import fnmatchcase
 from typing import Any, Protocol
 
 import redis
 from fastapi import Request
 from pydantic import BaseModel
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from reos.api.deps import container_of
-from reos.core.db import after_commit
-from reos.core.http.unit_of_work import unit_of_work
+from reos import events
+from reos.core.db import Database
 from reos.core.logging import get_logger
 from reos.core.metrics import ApiMetrics
 
@@ -41,6 +43,8 @@ TTL_SECONDS = 60
 MEMORY_TTL_SECONDS = 5
 MAX_MEMORY_ENTRIES = 2048
 REDIS_PREFIX = "reos:cache:properties"
+# The events whose commit changes what the cached property reads show.
+CACHED_EVENT_TYPES = ("property.*",)
 
 
 class Store(Protocol):
@@ -206,25 +210,16 @@ class PropertyCache:
             counter.labels(CACHE_NAME).inc()
 
 
-_build_lock = threading.Lock()
+def build_cache(redis_client: redis.Redis | None, metrics: ApiMetrics | None) -> PropertyCache:
+    """The API process's cache: in Redis when it has one, else in-process and short-lived."""
+    if redis_client is not None:
+        return PropertyCache(RedisStore(redis_client), metrics)
+    return PropertyCache(MemoryStore(), metrics, MEMORY_TTL_SECONDS)
 
 
 def cache_of(request: Request) -> PropertyCache:
-    """The app's property cache, built on first use next to its Redis client."""
-    state = request.app.state
-    cache: PropertyCache | None = getattr(state, "property_cache", None)
-    if cache is None:
-        with _build_lock:
-            cache = getattr(state, "property_cache", None)
-            if cache is None:
-                client = container_of(request).redis
-                metrics = container_of(request).metrics
-                cache = (
-                    PropertyCache(RedisStore(client), metrics)
-                    if client is not None
-                    else PropertyCache(MemoryStore(), metrics, MEMORY_TTL_SECONDS)
-                )
-                state.property_cache = cache
+    """The app's property cache (built with the app, see `retire_on_commit`)."""
+    cache: PropertyCache = request.app.state.property_cache
     return cache
 
 
@@ -233,16 +228,30 @@ async def property_cache(request: Request) -> PropertyCache:
     return cache_of(request)
 
 
-def invalidate_after_write(request: Request, organization_id: uuid.UUID) -> None:
-    """Retire the organization's cached reads now and again after the request commits."""
-    cache = cache_of(request)
-    cache.invalidate(organization_id)
-    after_commit(unit_of_work(request.scope).session, lambda: cache.invalidate(organization_id))
+def _changed_organizations(recorded: list[events.Recorded]) -> set[uuid.UUID]:
+    return {
+        r.organization_id
+        for r in recorded
+        if any(fnmatchcase(r.type, pattern) for pattern in CACHED_EVENT_TYPES)
+    }
 
 
-def invalidate_organization(client: redis.Redis | None, organization_id: uuid.UUID) -> None:
-    """For work outside a request (the CSV import task): retire an organization's cached
-    reads in the Redis store the API processes share. Without Redis each API process keeps its
-    own cache, which a worker cannot reach; its entries expire within MEMORY_TTL_SECONDS."""
-    if client is not None:
-        PropertyCache(RedisStore(client)).invalidate(organization_id)
+def retire_on_commit(database: Database, cache: PropertyCache) -> None:
+    """Retire an organization's cached reads whenever a unit of work of `database` commits an
+    event that changes what they show: once just before the commit and again after it.
+
+    The second bump drops what a concurrent read cached from the old rows meanwhile; the first
+    makes the response of the write itself (sent before the commit listeners run) safe to follow
+    with a read at once.
+    """
+
+    def before(session: Session) -> None:
+        for organization_id in _changed_organizations(events.pending(session)):
+            cache.invalidate(organization_id)
+
+    def after(session: Session) -> None:
+        for organization_id in _changed_organizations(events.committed(session)):
+            cache.invalidate(organization_id)
+
+    sa_event.listen(database.session_factory, "before_commit", before)
+    database.on_commit.append(after)

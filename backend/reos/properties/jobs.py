@@ -1,8 +1,7 @@
 """Property work done in the worker: valuations and CSV imports.
 
-Both change what the property reads return, so both retire the organization's cached reads
-once their transaction has committed (in the Redis cache the API processes share, when there
-is one; without Redis the API's short-lived in-process entries expire on their own).
+Both record their events, and the worker's commit listener retires the organization's cached
+reads for them once their transaction has committed.
 """
 
 from __future__ import annotations
@@ -14,14 +13,11 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from reos.api.imports import import_job
+from reos.events.catalog import PropertiesImported
 from reos.jobs import JobContext, JobSpec
-from reos.properties.cache import invalidate_organization
 from reos.properties.schemas import ValuationOut
-from reos.properties.service import import_properties_csv, value_property
-
-
-def _retire_cached_reads(context: JobContext) -> None:
-    invalidate_organization(context.redis, context.organization_id)
+from reos.properties.service import import_properties_csv
+from reos.properties.valuations import value_property
 
 
 class ValuePropertyArgs(BaseModel):
@@ -34,14 +30,15 @@ class ValuePropertyArgs(BaseModel):
 def value(context: JobContext, args: ValuePropertyArgs) -> dict[str, Any]:
     def write(session: Session) -> dict[str, Any]:
         record = value_property(
-            session, context.providers.data, args.property_id, args.actor_user_id
+            session,
+            data_provider=context.providers.data,
+            property_id=args.property_id,
+            actor_user_id=args.actor_user_id,
         )
         return ValuationOut.model_validate(record).model_dump(mode="json")
 
     # Writing the valuation is the task's effect: once per task, however often it runs.
-    result = context.once("valuation", write)
-    _retire_cached_reads(context)
-    return result
+    return context.once("valuation", write)
 
 
 VALUE_PROPERTY = JobSpec(
@@ -58,5 +55,5 @@ IMPORT_PROPERTIES = import_job(
     import_properties_csv,
     "Import properties from an uploaded CSV (the columns of POST /properties); started by "
     "POST /properties/bulk-import.",
-    after_commit=_retire_cached_reads,
+    finished=PropertiesImported,
 )

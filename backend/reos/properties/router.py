@@ -14,11 +14,10 @@ from reos.api.imports import TaskAccepted, accept_csv, accepted
 from reos.api.responses import READ_ERRORS, WRITE_ERRORS, JSONBytes, ProblemOut, errors
 from reos.core.pagination import Page, PageParams, page_params
 from reos.core.security.rbac import Permission
-from reos.jobs import enqueue
 from reos.models import Property
-from reos.properties import service
-from reos.properties.cache import PropertyCache, invalidate_after_write, property_cache
-from reos.properties.jobs import IMPORT_PROPERTIES, VALUE_PROPERTY, ValuePropertyArgs
+from reos.properties import crud, gallery, history, queries, valuation_requests
+from reos.properties.cache import PropertyCache, property_cache
+from reos.properties.jobs import IMPORT_PROPERTIES
 from reos.properties.schemas import (
     ChangeOut,
     HistoryItemOut,
@@ -55,12 +54,12 @@ async def list_properties(
     query: Annotated[PropertyListQuery, Query()],
 ) -> Response:
     """Your organization's properties (archived ones are hidden), filtered and sorted."""
-    service.parse_sort(query.sort)  # a bad sort is a 422 even when a page is cached
-    filters = service.PropertyFilters(**query.model_dump(exclude=PAGING))
+    queries.parse_sort(query.sort)  # a bad sort is a 422 even when a page is cached
+    filters = queries.PropertyFilters(**query.model_dump(exclude=PAGING))
     page = query.page_params
 
     def compute() -> Page[PropertyOut]:
-        rows, total = service.list_properties(session, filters=filters, sort=query.sort, page=page)
+        rows, total = queries.list_properties(session, filters=filters, sort=query.sort, page=page)
         return _page_out(rows, total, page)
 
     answer = await cache.answer_async(
@@ -78,7 +77,7 @@ def search_properties(
     q: Annotated[str, Query(min_length=1, max_length=200, pattern=r"\S")],
 ) -> Page[PropertyOut]:
     """Case-insensitive search in address, city, ZIP code, description and owner name."""
-    rows, total = service.search_properties(session, q=q, page=page)
+    rows, total = queries.search_properties(session, q=q, page=page)
     return _page_out(rows, total, page)
 
 
@@ -86,15 +85,13 @@ def search_properties(
     "", status_code=status.HTTP_201_CREATED, response_model=PropertyOut, responses=WRITE_ERRORS
 )
 def create_property(
-    request: Request,
     body: PropertyIn,
     principal: CanWrite,
     session: SessionDep,
     _key: IdempotencyKeyDep,
 ) -> PropertyOut:
     """Add a property; one with the same address or APN (even archived) is a 409 naming it."""
-    prop = service.create_property(session, data=body, actor_user_id=principal.user_id)
-    invalidate_after_write(request, principal.organization_id)
+    prop = crud.create_property(session, data=body, actor_user_id=principal.user_id)
     return PropertyOut.model_validate(prop)
 
 
@@ -105,7 +102,7 @@ async def get_property(
     """One property of your organization."""
 
     def compute() -> PropertyOut:
-        return PropertyOut.model_validate(service.get_property(session, property_id=property_id))
+        return PropertyOut.model_validate(crud.get_property(session, property_id=property_id))
 
     query = {"id": str(property_id)}
     return JSONBytes(await cache.answer_async(principal.organization_id, "detail", query, compute))
@@ -113,27 +110,22 @@ async def get_property(
 
 @router.put("/{property_id}", response_model=PropertyOut, responses=WRITE_ERRORS)
 def replace_property(
-    request: Request,
     property_id: uuid.UUID,
     body: PropertyIn,
     principal: CanWrite,
     session: SessionDep,
 ) -> PropertyOut:
     """Replace every field of a property; each changed field is recorded in its history."""
-    prop = service.replace_property(
+    prop = crud.replace_property(
         session, property_id=property_id, data=body, actor_user_id=principal.user_id
     )
-    invalidate_after_write(request, principal.organization_id)
     return PropertyOut.model_validate(prop)
 
 
 @router.delete("/{property_id}", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE_ERRORS)
-def archive_property(
-    request: Request, property_id: uuid.UUID, principal: CanWrite, session: SessionDep
-) -> Response:
+def archive_property(property_id: uuid.UUID, principal: CanWrite, session: SessionDep) -> Response:
     """Archive a property: hidden from then on, kept with its history."""
-    service.archive_property(session, property_id=property_id, actor_user_id=principal.user_id)
-    invalidate_after_write(request, principal.organization_id)
+    crud.archive_property(session, property_id=property_id, actor_user_id=principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -159,9 +151,9 @@ async def add_image(
     limit = container_of(request).settings.storage_max_upload_bytes
     data = await file.read(limit + 1)
     image = await run_in_threadpool(
-        lambda: service.add_image(
+        lambda: gallery.add_image(
             session,
-            providers.storage,
+            storage=providers.storage,
             property_id=property_id,
             filename=file.filename,
             data=data,
@@ -169,7 +161,6 @@ async def add_image(
             actor_user_id=principal.user_id,
         )
     )
-    invalidate_after_write(request, principal.organization_id)
     return PropertyImageOut.model_validate(image)
 
 
@@ -184,9 +175,9 @@ def value_property(
 ) -> TaskAccepted:
     """Value the property from comparables (yours and the data provider's) in the background;
     the task's result is the valuation, which also appears in the property's history."""
-    service.get_property(session, property_id=property_id)  # another organization's: 404
-    arguments = ValuePropertyArgs(property_id=property_id, actor_user_id=principal.user_id)
-    run = enqueue(session, VALUE_PROPERTY, arguments, created_by=principal.user_id)
+    run = valuation_requests.request_valuation(
+        session, property_id=property_id, actor_user_id=principal.user_id
+    )
     return accepted(run)
 
 
@@ -222,7 +213,7 @@ def property_history(
     property_id: uuid.UUID, principal: CanRead, session: SessionDep, page: PageDep
 ) -> Page[HistoryItemOut]:
     """Changes and valuations of a property, newest first."""
-    entries, total = service.property_history(session, property_id=property_id, page=page)
+    entries, total = history.property_history(session, property_id=property_id, page=page)
     items = [
         HistoryItemOut(
             kind=e.kind,

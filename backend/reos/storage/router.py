@@ -8,10 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from reos.api.deps import (
     Principal,
     ProvidersDep,
+    SessionDep,
     bearer,
     container_of,
     current_principal,
@@ -52,22 +54,30 @@ async def upload(
     request: Request,
     principal: CanWrite,
     providers: ProvidersDep,
+    session: SessionDep,
     _key: IdempotencyKeyDep,
     file: Annotated[UploadFile, File(description="JPEG, PNG, WebP, GIF, PDF, CSV or text")],
 ) -> StoredFileOut:
     """Upload a file; its type is sniffed from its bytes, not taken from the request."""
     limit = container_of(request).settings.storage_max_upload_bytes
     data = await file.read(limit + 1)
-    stored = service.upload(
-        providers.storage,
-        organization_id=principal.organization_id,
-        filename=file.filename,
-        declared_type=file.content_type,
-        data=data,
-        max_bytes=limit,
+    stored = await run_in_threadpool(
+        lambda: service.upload_file(
+            session,
+            storage=providers.storage,
+            organization_id=principal.organization_id,
+            filename=file.filename,
+            declared_type=file.content_type,
+            data=data,
+            max_bytes=limit,
+            actor_user_id=principal.user_id,
+        )
     )
     url = service.presigned_url(
-        providers.storage, organization_id=principal.organization_id, key=stored.key, expires_in=900
+        storage=providers.storage,
+        organization_id=principal.organization_id,
+        key=stored.key,
+        expires_in=900,
     )
     return StoredFileOut(
         key=stored.key, content_type=stored.content_type, size=stored.size, url=url
@@ -83,7 +93,10 @@ def presigned_url(
 ) -> PresignedUrlOut:
     """A link to a file that works without a token until it expires."""
     url = service.presigned_url(
-        providers.storage, organization_id=principal.organization_id, key=key, expires_in=expires_in
+        storage=providers.storage,
+        organization_id=principal.organization_id,
+        key=key,
+        expires_in=expires_in,
     )
     return PresignedUrlOut(url=url, expires_at=datetime.now(UTC) + timedelta(seconds=expires_in))
 
@@ -120,7 +133,7 @@ def download(
     key: str, full_key: Annotated[str, Depends(readable_key)], providers: ProvidersDep
 ) -> Response:
     """Download a file (with a bearer token, or through a presigned URL)."""
-    stored = service.fetch(providers.storage, full_key=full_key, key=key)
+    stored = service.fetch(storage=providers.storage, full_key=full_key, key=key)
     filename = key.rsplit("/", 1)[-1]
     return Response(
         stored.data,
@@ -130,7 +143,13 @@ def download(
 
 
 @router.delete("/{key:path}", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE_ERRORS)
-def delete(key: str, principal: CanWrite, providers: ProvidersDep) -> Response:
+def delete(key: str, principal: CanWrite, providers: ProvidersDep, session: SessionDep) -> Response:
     """Delete a file of your organization."""
-    service.delete(providers.storage, organization_id=principal.organization_id, key=key)
+    service.delete(
+        session,
+        storage=providers.storage,
+        organization_id=principal.organization_id,
+        key=key,
+        actor_user_id=principal.user_id,
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -5,10 +5,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from providers.base import PermanentProviderError
 from providers.storage.port import InvalidObjectKey, ObjectNotFound, StorageProvider, StoredObject
+from reos import events
 from reos.core.errors import FieldProblem, NotFound, PayloadTooLarge, ValidationFailed
 from reos.core.object_keys import organization_key
+from reos.events.catalog import FileDeleted, FileUploaded
 from reos.storage.domain import accepted_type, new_object_key
 
 
@@ -20,8 +24,8 @@ class StoredFile:
 
 
 def upload(
-    storage: StorageProvider,
     *,
+    storage: StorageProvider,
     organization_id: uuid.UUID,
     filename: str | None,
     declared_type: str | None,
@@ -46,6 +50,36 @@ def upload(
     return StoredFile(key, content_type, len(data))
 
 
+def upload_file(
+    session: Session,
+    *,
+    storage: StorageProvider,
+    organization_id: uuid.UUID,
+    filename: str | None,
+    declared_type: str | None,
+    data: bytes,
+    max_bytes: int,
+    actor_user_id: uuid.UUID,
+) -> StoredFile:
+    """Store a file uploaded on its own (not as part of another record) and record it."""
+    stored = upload(
+        storage=storage,
+        organization_id=organization_id,
+        filename=filename,
+        declared_type=declared_type,
+        data=data,
+        max_bytes=max_bytes,
+    )
+    uploaded = FileUploaded(
+        path=stored.key,
+        content_type=stored.content_type,
+        size_bytes=stored.size,
+        actor_user_id=actor_user_id,
+    )
+    events.record(session, uploaded)
+    return stored
+
+
 def _missing(key: str) -> NotFound:
     return NotFound(f"No file with key {key!r}.")
 
@@ -61,7 +95,7 @@ def _existing_key(storage: StorageProvider, organization_id: uuid.UUID, key: str
     raise _missing(key)
 
 
-def fetch(storage: StorageProvider, *, full_key: str, key: str) -> StoredObject:
+def fetch(*, storage: StorageProvider, full_key: str, key: str) -> StoredObject:
     """The object under a store key; a missing or malformed key is a 404."""
     try:
         return storage.get(full_key)
@@ -69,12 +103,20 @@ def fetch(storage: StorageProvider, *, full_key: str, key: str) -> StoredObject:
         raise _missing(key) from exc
 
 
-def delete(storage: StorageProvider, *, organization_id: uuid.UUID, key: str) -> None:
+def delete(
+    session: Session,
+    *,
+    storage: StorageProvider,
+    organization_id: uuid.UUID,
+    key: str,
+    actor_user_id: uuid.UUID,
+) -> None:
     storage.delete(_existing_key(storage, organization_id, key))
+    events.record(session, FileDeleted(path=key, actor_user_id=actor_user_id))
 
 
 def presigned_url(
-    storage: StorageProvider, *, organization_id: uuid.UUID, key: str, expires_in: int
+    *, storage: StorageProvider, organization_id: uuid.UUID, key: str, expires_in: int
 ) -> str:
     """A link that works without a token until it expires."""
     full_key = _existing_key(storage, organization_id, key)

@@ -101,7 +101,7 @@ def get_task(task_id: uuid.UUID, principal: CanRead, session: SessionDep) -> Tas
 )
 def cancel_task(task_id: uuid.UUID, principal: CanWrite, session: SessionDep) -> TaskOut:
     """Cancel: a pending task never starts; a running one stops at its next progress report."""
-    run = service.cancel(session, service.get_run(session, task_id))
+    run = service.cancel(session, service.get_run(session, task_id), principal.user_id)
     return TaskOut.of(run)
 
 

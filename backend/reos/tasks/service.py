@@ -10,9 +10,11 @@ from pydantic import ValidationError
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
+from reos import events
 from reos.core.db import utcnow
 from reos.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from reos.core.pagination import PageParams
+from reos.events.catalog import TaskCancelled, TaskCancelRequested, TaskEvent, TaskReplayed
 from reos.jobs import JobCatalog, JobSpec, enqueue
 from reos.models import DeadLetter, TaskRun
 
@@ -79,16 +81,19 @@ def startable(jobs: JobCatalog) -> list[str]:
     return sorted(name for name, spec in jobs.items() if spec.startable)
 
 
-def cancel(session: Session, run: TaskRun) -> TaskRun:
+def cancel(session: Session, run: TaskRun, user_id: uuid.UUID) -> TaskRun:
     """Pending: cancelled now (a message still in flight finds it cancelled). Running: asked to
     stop at its next progress report or heartbeat. Finished: nothing to cancel."""
     if run.status == "pending":
         run.status, run.cancel_requested, run.finished_at = "cancelled", True, utcnow()
+        event: TaskEvent = TaskCancelled(task_id=run.id, task_type=run.task_type)
     elif run.status == "running":
         run.cancel_requested = True
+        event = TaskCancelRequested(task_id=run.id, task_type=run.task_type)
     else:
         raise Conflict(f"The task is already {run.status}.")
     session.flush()
+    events.record(session, event.model_copy(update={"actor_user_id": user_id}))
     return run
 
 
@@ -151,6 +156,14 @@ def replay(session: Session, *, jobs: JobCatalog, entry: DeadLetter, user_id: uu
         .values(replay_task_run_id=new_run.id)
         .execution_options(synchronize_session=False)
     )
+    replayed = TaskReplayed(
+        task_id=run.id,
+        task_type=run.task_type,
+        dead_letter_id=entry.id,
+        replay_task_id=new_run.id,
+        actor_user_id=user_id,
+    )
+    events.record(session, replayed)
     session.refresh(entry)
     return new_run
 

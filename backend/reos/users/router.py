@@ -45,7 +45,7 @@ def add_member(
     """Add a member to your organization (admins)."""
     user = service.add_member(
         session,
-        actor_id=principal.user_id,
+        actor_user_id=principal.user_id,
         email=body.email,
         full_name=body.full_name,
         role=body.role,
@@ -67,7 +67,7 @@ def update_user(
     """Admins change anyone's role and status; others their own name and password."""
     user = service.update_user(
         session,
-        actor_id=principal.user_id,
+        actor_user_id=principal.user_id,
         actor_is_admin=principal.can(Permission.USERS_MANAGE),
         user_id=user_id,
         **body.model_dump(exclude_unset=True),
@@ -78,5 +78,5 @@ def update_user(
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE_ERRORS)
 def remove_user(user_id: uuid.UUID, principal: CanManage, session: SessionDep) -> Response:
     """Remove a member (soft delete; their sessions end)."""
-    service.remove_user(session, actor_id=principal.user_id, user_id=user_id)
+    service.remove_user(session, actor_user_id=principal.user_id, user_id=user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -9,13 +9,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from reos import events
 from reos.api.principals import note_auth_change
-from reos.audit import service as audit
 from reos.auth import service as auth_service
 from reos.core.errors import Conflict, FieldProblem, Forbidden, NotFound
 from reos.core.pagination import PageParams
 from reos.core.security.passwords import hash_password
 from reos.core.security.rbac import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS
+from reos.events.catalog import UserCreated, UserDeleted, UserUpdated
 from reos.models import AuthSession, Permission, Role, User
 
 
@@ -38,7 +39,7 @@ def get_user(session: Session, *, user_id: uuid.UUID) -> User:
 def add_member(
     session: Session,
     *,
-    actor_id: uuid.UUID,
+    actor_user_id: uuid.UUID,
     email: str,
     full_name: str,
     role: str,
@@ -59,14 +60,7 @@ def add_member(
         session.flush()
     except IntegrityError as exc:
         raise auth_service.email_taken() from exc
-    audit.record(
-        session,
-        action="user.created",
-        entity_type="user",
-        entity_id=user.id,
-        actor_user_id=actor_id,
-        changes={"role": role},
-    )
+    events.record(session, UserCreated(user_id=user.id, role=role, actor_user_id=actor_user_id))
     return user
 
 
@@ -94,7 +88,7 @@ def _revoke_sessions(session: Session, user_id: uuid.UUID, reason: str) -> None:
 def update_user(
     session: Session,
     *,
-    actor_id: uuid.UUID,
+    actor_user_id: uuid.UUID,
     actor_is_admin: bool,
     user_id: uuid.UUID,
     full_name: str | None = None,
@@ -105,7 +99,7 @@ def update_user(
     """Apply the changes the actor is allowed to make."""
     user = get_user(session, user_id=user_id)
     if not actor_is_admin:
-        if user.id != actor_id:
+        if user.id != actor_user_id:
             raise Forbidden("You may only update your own profile.")
         refused = [name for name, value in (("role", role), ("status", status)) if value]
         if refused:
@@ -134,18 +128,18 @@ def update_user(
         changes["password"] = "changed"
     session.flush()
     if changes:
-        audit.record(
-            session,
-            action="user.updated",
-            entity_type="user",
-            entity_id=user.id,
-            actor_user_id=actor_id,
-            changes=changes,
+        updated = UserUpdated(
+            user_id=user.id,
+            fields=sorted(changes),
+            role=changes.get("role"),
+            status=changes.get("status"),
+            actor_user_id=actor_user_id,
         )
+        events.record(session, updated)
     return user
 
 
-def remove_user(session: Session, *, actor_id: uuid.UUID, user_id: uuid.UUID) -> None:
+def remove_user(session: Session, *, actor_user_id: uuid.UUID, user_id: uuid.UUID) -> None:
     """Soft-delete a member and end their sessions."""
     user = get_user(session, user_id=user_id)
     if user.role == "admin" and user.status == "active" and _active_admins(session) <= 1:
@@ -153,13 +147,7 @@ def remove_user(session: Session, *, actor_id: uuid.UUID, user_id: uuid.UUID) ->
     user.deleted_at = datetime.now(UTC)
     _revoke_sessions(session, user.id, "user_deleted")
     session.flush()
-    audit.record(
-        session,
-        action="user.deleted",
-        entity_type="user",
-        entity_id=user.id,
-        actor_user_id=actor_id,
-    )
+    events.record(session, UserDeleted(user_id=user.id, actor_user_id=actor_user_id))
 
 
 def sync_role_catalog(session: Session) -> None:

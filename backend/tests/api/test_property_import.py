@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from reos.core.db import Database
 from reos.models import AuditLog, Property, PropertyHistory
 from reos.properties import importing
+from reos.properties.crud import create_property
 from reos.properties.schemas import PropertyIn
-from reos.properties.service import create_property, import_properties_csv
+from reos.properties.service import import_properties_csv
 from tests.conftest import Account, register
 
 HEADER = "address,city,state,zip_code,property_type,price,apn\n"

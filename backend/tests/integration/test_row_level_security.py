@@ -320,3 +320,33 @@ def test_identify_user_works_when_the_owner_is_no_superuser(
         finally:
             app.dispose()
             owner.dispose()
+
+
+def test_the_event_log_is_append_only_and_tenant_scoped_for_the_app_role(cluster: Cluster) -> None:
+    a, b = cluster.a, cluster.b
+    insert = text(
+        "INSERT INTO events (organization_id, type, entity_type, payload, occurred_at) "
+        "VALUES (:org, 'test.recorded', 'test', '{}', now() - interval '200 days') RETURNING id"
+    )
+    with cluster.app.begin() as connection:
+        as_tenant(connection, a.org_id)
+        own = connection.execute(insert, {"org": a.org_id}).scalar_one()
+    with cluster.app.begin() as connection:
+        as_tenant(connection, b.org_id)
+        with pytest.raises(DBAPIError, match="row-level security policy"):
+            connection.execute(insert, {"org": a.org_id})
+    for statement in ("UPDATE events SET type = 'test.forged'", "DELETE FROM events"):
+        with cluster.app.begin() as connection:
+            as_tenant(connection, a.org_id)
+            with pytest.raises(DBAPIError, match="permission denied"):
+                connection.execute(text(statement))
+    # Retention deletes through the owner's function, and only for the calling organization.
+    with cluster.owner.begin() as connection:
+        connection.execute(insert, {"org": b.org_id})
+    with cluster.app.begin() as connection:
+        as_tenant(connection, a.org_id)
+        purged = connection.execute(text("SELECT reos_purge_events(now() - interval '90 days')"))
+        assert purged.scalar_one() == 1
+    with cluster.owner.connect() as connection:
+        left = connection.execute(text("SELECT organization_id, id FROM events")).all()
+    assert [row.organization_id for row in left] == [b.org_id] and own not in [r.id for r in left]
