@@ -13,11 +13,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
-from reos.api.imports import import_job
 from reos.api.jobs import JobContext, JobSpec
+from reos.imports.jobs import import_job
 from reos.properties.cache import invalidate_organization
+from reos.properties.importing import PROPERTY_IMPORT
 from reos.properties.schemas import ValuationOut
-from reos.properties.service import import_properties_csv, value_property
+from reos.properties.service import value_property
 
 
 def _retire_cached_reads(context: JobContext) -> None:
@@ -55,7 +56,7 @@ VALUE_PROPERTY = JobSpec(
 )
 IMPORT_PROPERTIES = import_job(
     "properties.import_csv",
-    import_properties_csv,
+    PROPERTY_IMPORT,
     "Import properties from an uploaded CSV (the columns of POST /properties); started by "
     "POST /properties/bulk-import.",
     after_commit=_retire_cached_reads,

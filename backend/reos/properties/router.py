@@ -16,9 +16,11 @@ from reos.api.responses import READ_ERRORS, WRITE_ERRORS, JSONBytes, ProblemOut,
 from reos.api.schemas import PropertyOut
 from reos.core.pagination import Page, PageParams, page_params
 from reos.core.security.rbac import Permission
+from reos.imports.jobs import upload_check
 from reos.models import Property
 from reos.properties import service
 from reos.properties.cache import PropertyCache, invalidate_after_write, property_cache
+from reos.properties.importing import PROPERTY_IMPORT
 from reos.properties.jobs import IMPORT_PROPERTIES, VALUE_PROPERTY, ValuePropertyArgs
 from reos.properties.schemas import (
     ChangeOut,
@@ -208,6 +210,7 @@ async def bulk_import(
         request,
         IMPORT_PROPERTIES,
         file,
+        check=upload_check(PROPERTY_IMPORT),
         organization_id=principal.organization_id,
         user_id=principal.user_id,
     )

@@ -1,18 +1,15 @@
-"""Use cases of properties: intake with dedupe, edits with history, archive, images, valuations
-and CSV import. Functions flush but never commit; they raise domain errors, never HTTP ones."""
+"""Use cases of properties: intake with dedupe, edits with history, archive, images, valuations.
+Functions flush but never commit; they raise domain errors, never HTTP ones."""
 
 from __future__ import annotations
 
-import csv
 import math
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import ValidationError
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -20,9 +17,7 @@ from providers.base import ProviderError
 from providers.data.geo import haversine_km
 from providers.data.port import ComparablesQuery, DataProvider
 from providers.storage.port import StorageProvider
-from reos.api.imports import read_records
 from reos.audit import service as audit
-from reos.core.db import TenancyError, current_org
 from reos.core.errors import (
     Conflict,
     DomainError,
@@ -34,15 +29,12 @@ from reos.core.errors import (
 )
 from reos.core.pagination import PageParams
 from reos.models import Property, PropertyHistory, PropertyImage, PropertyValuation
-from reos.properties import importing, valuation
+from reos.properties import valuation
 from reos.properties.domain import apn_hash, normalize_address
 from reos.properties.images import IMAGE_TYPES, image_dimensions, sniff_image_type
 from reos.properties.schemas import SORT_FIELDS, PropertyIn
 from reos.storage import service as storage_service
 
-# The fields a body sets; `PropertyIn` and the CSV columns are the same list.
-PROPERTY_FIELDS = tuple(PropertyIn.model_fields)
-REQUIRED_COLUMNS = tuple(name for name, f in PropertyIn.model_fields.items() if f.is_required())
 NORMALIZED_ADDRESS_MAX = 400  # the column's length
 # The data provider's comparables are houses; land and commercial are valued from the
 # organization's own properties of the same type only.
@@ -171,7 +163,7 @@ def get_property(session: Session, *, property_id: uuid.UUID) -> Property:
 # --- writes -------------------------------------------------------------------------------------
 
 
-def _identity(data: PropertyIn) -> tuple[str, str | None]:
+def identity(data: PropertyIn) -> tuple[str, str | None]:
     """What identifies a property within its organization: address, and parcel number."""
     normalized = normalize_address(data.address, data.city, data.state, data.zip_code)
     if len(normalized) > NORMALIZED_ADDRESS_MAX:
@@ -237,7 +229,7 @@ def _history(
 def create_property(
     session: Session, *, data: PropertyIn, actor_user_id: uuid.UUID | None
 ) -> Property:
-    normalized, apn_digest = _identity(data)
+    normalized, apn_digest = identity(data)
     _ensure_unique(session, normalized, apn_digest)
     prop = Property(
         **data.model_dump(),
@@ -265,7 +257,7 @@ def replace_property(
 ) -> Property:
     """Replace every field; one history row per field that changed."""
     prop = get_property(session, property_id=property_id)
-    normalized, apn_digest = _identity(data)
+    normalized, apn_digest = identity(data)
     if (normalized, apn_digest) != (prop.normalized_address, prop.apn_hash):
         _ensure_unique(session, normalized, apn_digest, exclude=prop.id)
     now = datetime.now(UTC)
@@ -577,131 +569,3 @@ def property_history(
         for model in (PropertyHistory, PropertyValuation)
     )
     return entries[page.offset : depth], total
-
-
-# --- CSV import ---------------------------------------------------------------------------------
-
-ImportResult = dict[str, Any]
-
-
-def _row_problem(row: int, field: str, message: str) -> dict[str, Any]:
-    return {"row": row, "field": field, "message": message}
-
-
-def _header_problems(header: list[str]) -> list[dict[str, Any]]:
-    problems = [
-        _row_problem(1, column, "unknown column")
-        for column in header
-        if column not in PROPERTY_FIELDS
-    ]
-    problems += [
-        _row_problem(1, column, "required column is missing")
-        for column in REQUIRED_COLUMNS
-        if column not in header
-    ]
-    seen: set[str] = set()
-    for column in header:
-        if column in seen:
-            problems.append(_row_problem(1, column, "column appears twice"))
-        seen.add(column)
-    return problems
-
-
-def import_properties_csv(
-    session: Session,
-    data: bytes,
-    actor_user_id: uuid.UUID | None,
-    progress: Callable[[int, int], None] | None = None,
-    *,
-    batch_rows: int = importing.BATCH_ROWS,
-) -> ImportResult:
-    """Create the properties of a CSV whose columns are the POST /properties fields.
-
-    Each row is validated like a POST body; a bad row is reported and skipped, the valid ones
-    are written `batch_rows` at a time (see `importing`). A row whose address or APN is already
-    taken (in the organization, or by an earlier row of the file) is a duplicate, not an error,
-    so importing the same file again creates nothing. `progress(done, total)` follows each batch.
-    """
-    result: ImportResult = {"created": 0, "duplicates": 0, "errors": []}
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        result["errors"].append(_row_problem(line, "file", "not UTF-8 text"))
-        return result
-    try:
-        header, records = read_records(text)
-    except csv.Error as exc:
-        result["errors"].append(_row_problem(1, "file", f"not a readable CSV: {exc}"))
-        return result
-    if not header:
-        result["errors"].append(_row_problem(1, "file", "the file is empty"))
-        return result
-    header_problems = _header_problems(header)
-    if header_problems:
-        result["errors"] = header_problems
-        return result
-    organization_id = current_org(session)
-    if organization_id is None:
-        raise TenancyError("properties imported outside any organization")
-    created_earlier = importing.Claims()
-    # One instant per row, in file order, as when rows were created one after the other: a
-    # newest-first list still shows the file's last row first.
-    started = datetime.now(UTC)
-    total = len(records)
-    for start in range(0, total, batch_rows):
-        batch = records[start : start + batch_rows]
-        rows = _valid_rows(header, batch, start, started, result["errors"])
-        chosen = importing.to_insert(session, rows, created_earlier)
-        created = importing.insert_rows(
-            session, chosen, organization_id=organization_id, actor_user_id=actor_user_id
-        )
-        for row in chosen:
-            if row.id in created:
-                created_earlier.add(row.normalized_address, row.apn_hash)
-        result["created"] += len(created)
-        result["duplicates"] += len(rows) - len(created)
-        if progress is not None:
-            progress(start + len(batch), total)
-    return result
-
-
-def _valid_rows(
-    header: list[str],
-    records: list[tuple[int, list[str]]],
-    first: int,
-    started: datetime,
-    errors: list[dict[str, Any]],
-) -> list[importing.Row]:
-    """The records that make a valid property; the problems of the others go to `errors`."""
-    rows = []
-    for index, (line, values) in enumerate(records, start=first):
-        if len(values) > len(header):
-            errors.append(_row_problem(line, "row", "more values than columns"))
-            continue
-        # A blank cell is a missing value; required fields then say so themselves.
-        fields = {name: value for name, value in zip(header, values, strict=False) if value.strip()}
-        try:
-            body = PropertyIn.model_validate(fields)
-            normalized, apn_digest = _identity(body)
-        except ValidationError as exc:
-            for error in exc.errors():
-                field = str(error["loc"][0]) if error["loc"] else "row"
-                errors.append(_row_problem(line, field, error["msg"]))
-            continue
-        except ValidationFailed as exc:
-            for problem in exc.errors:
-                errors.append(
-                    _row_problem(line, problem.field.removeprefix("body."), problem.message)
-                )
-            continue
-        rows.append(
-            importing.Row(
-                line=line,
-                fields=body.model_dump(),
-                normalized_address=normalized,
-                apn_hash=apn_digest,
-                created_at=started + timedelta(microseconds=index),
-            )
-        )
-    return rows
