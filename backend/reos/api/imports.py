@@ -16,9 +16,11 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from reos.api.jobs import JobSpec, enqueue
+from reos.api.deps import container_of
 from reos.core.errors import PayloadTooLarge
+from reos.core.http.unit_of_work import unit_of_work
 from reos.core.object_keys import organization_key
+from reos.jobs import JobSpec, enqueue
 from reos.models import TaskRun
 
 # (data, max_rows) → None, or ValidationFailed naming what makes the file unusable.
@@ -57,11 +59,11 @@ async def accept_csv(
     user_id: uuid.UUID,
 ) -> TaskAccepted:
     """Check and store an uploaded CSV, and start `spec` on it after the request commits."""
-    limit: int = request.app.state.settings.storage_max_upload_bytes
+    settings = container_of(request).settings
+    limit = settings.storage_max_upload_bytes
     data = await upload.read(limit + 1)
     if len(data) > limit:
         raise PayloadTooLarge(f"The file is larger than {limit} bytes.")
-    settings = request.app.state.settings
     # Parsing the whole file may take a while for a large one: off the event loop.
     await run_in_threadpool(check, data, settings.import_max_rows)
     filename = (upload.filename or "import.csv")[-200:]
@@ -69,8 +71,8 @@ async def accept_csv(
     arguments = CsvImportArgs(storage_key=key, filename=filename, actor_user_id=user_id)
 
     def store_and_start() -> TaskRun:
-        request.app.state.providers.storage.put(key, data, "text/csv")
-        return enqueue(request, spec, arguments, created_by=user_id)
+        container_of(request).providers.storage.put(key, data, "text/csv")
+        return enqueue(unit_of_work(request.scope).session, spec, arguments, created_by=user_id)
 
     return accepted(await run_in_threadpool(store_and_start))
 

@@ -11,7 +11,7 @@ Tenancy works on two levels:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -167,6 +167,46 @@ def _stamp_tenant(session: Session, flush_context: Any, instances: Any) -> None:
             raise TenancyError(f"{type(obj).__name__} moved to another organization")
 
 
+# --- after commit ------------------------------------------------------------------------------
+
+BUFFERS_KEY = "reos.after_commit"
+SETTINGS_KEY = "reos.settings"
+CommitListener = Callable[[Session], None]
+
+
+def commit_buffer(session: Session, name: str) -> list[Any]:
+    """A list on the session for what must happen only once its transaction commits (task
+    messages, events to publish); the unit of work's owner drains it after the commit, and a
+    rollback discards it with the change it belonged to."""
+    buffers: dict[str, list[Any]] = session.info.setdefault(BUFFERS_KEY, {})
+    return buffers.setdefault(name, [])
+
+
+def drain_commit_buffer(session: Session, name: str) -> list[Any]:
+    buffers: dict[str, list[Any]] = session.info.get(BUFFERS_KEY, {})
+    return buffers.pop(name, [])
+
+
+def has_commit_work(session: Session) -> bool:
+    return bool(session.info.get(BUFFERS_KEY))
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run `callback` once the session's transaction has committed; it is dropped on rollback."""
+    commit_buffer(session, "callbacks").append(callback)
+
+
+def discard_after_commit(session: Session) -> None:
+    """Forget what a transaction that rolled back had buffered."""
+    session.info.pop(BUFFERS_KEY, None)
+
+
+def session_settings(session: Session) -> Settings:
+    """The settings of the process that opened the session (a service's knobs, e.g. retries)."""
+    settings: Settings | None = session.info.get(SETTINGS_KEY)
+    return settings if settings is not None else get_settings()
+
+
 # --- engine and sessions ------------------------------------------------------------------------
 
 
@@ -212,16 +252,42 @@ def create_db_engine(url: URL, **kwargs: Any) -> Engine:
 
 
 class Database:
-    """The engine and session factory of one process (API or worker)."""
+    """The engine and session factory of one process (API or worker).
 
-    def __init__(self, settings: Settings | None = None, engine: Engine | None = None) -> None:
+    `on_commit` listeners are the process's own reactions to a committed unit of work (sending
+    the task messages and publishing the events its services buffered on the session); the
+    composition root supplies them, so services never need to know which process they run in.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        engine: Engine | None = None,
+        *,
+        on_commit: Iterable[CommitListener] = (),
+    ) -> None:
         self.settings = settings or get_settings()
         self.engine = engine or create_db_engine(app_url(self.settings))
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        self.on_commit = list(on_commit)
+
+    def with_listeners(self, *listeners: CommitListener) -> Database:
+        """The same engine, with this process's commit listeners (an app or worker built on a
+        database handed in by its caller)."""
+        return Database(self.settings, self.engine, on_commit=[*self.on_commit, *listeners])
+
+    def committed(self, session: Session) -> None:
+        """After a successful commit: the process's listeners, then the session's callbacks."""
+        callbacks = drain_commit_buffer(session, "callbacks")
+        for listener in self.on_commit:
+            listener(session)
+        for callback in callbacks:
+            callback()
 
     def session(self, org_id: uuid.UUID | None = None) -> Session:
         session = self.session_factory()
         session.info[ORG_KEY] = org_id
+        session.info[SETTINGS_KEY] = self.settings
         return session
 
     @contextmanager
@@ -233,9 +299,11 @@ class Database:
             session.commit()
         except BaseException:
             session.rollback()
+            discard_after_commit(session)
             raise
         finally:
             session.close()
+        self.committed(session)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from providers.storage.port import ObjectNotFound
 from reos.api.imports import CsvImportArgs
-from reos.api.jobs import JobCancelled, JobContext, JobSpec, PermanentJobError
 from reos.core.db import utcnow
 from reos.core.errors import FieldProblem, ValidationFailed
 from reos.imports.pipeline import ImportFeature, read_upload, run_import
 from reos.imports.reading import UnusableFile
+from reos.jobs import JobCancelled, JobContext, JobSpec, PermanentJobError
 from reos.models import TaskRun
 
 # Progress is written at most this often: a long import must not become a write per batch.

@@ -1,2 +1,28 @@
-"""Background tasks as users see them (the tasks API, the dead-letter queue) and as the worker
-runs them (claim, retry with back-off, dead-letter), plus beat's housekeeping."""
+"""The job framework: what a job is (`JobSpec`), how any service starts one (`enqueue`, sent
+after commit), what a running job may use (`JobContext`), the runner that claims, retries and
+dead-letters, and beat's schedule. The tasks API that users see lives in `reos.tasks`."""
+
+from reos.jobs.context import JobContext
+from reos.jobs.enqueue import Dispatcher, enqueue, new_run, send_enqueued
+from reos.jobs.spec import (
+    JobCancelled,
+    JobCatalog,
+    JobSpec,
+    NoArguments,
+    PermanentJobError,
+    catalog,
+)
+
+__all__ = [
+    "Dispatcher",
+    "JobCancelled",
+    "JobCatalog",
+    "JobContext",
+    "JobSpec",
+    "NoArguments",
+    "PermanentJobError",
+    "catalog",
+    "enqueue",
+    "new_run",
+    "send_enqueued",
+]

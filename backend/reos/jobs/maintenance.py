@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from reos.api.jobs import JobContext, JobSpec, NoArguments
 from reos.core.db import utcnow
+from reos.jobs import JobContext, JobSpec, NoArguments
 from reos.models import Campaign, DeliverabilityEvent, IdempotencyKey, Portfolio, TaskRun
 
 # Finished housekeeping runs are kept a week, long enough to see that beat is alive.

@@ -24,11 +24,11 @@ from sqlalchemy import select, update
 
 from providers.base import BudgetExceededError, PermanentProviderError
 from providers.factory import ProviderSet
-from reos.api.jobs import JobCancelled, JobCatalog, JobContext, JobSpec, PermanentJobError
 from reos.core.db import Database, utcnow
 from reos.core.errors import DomainError
 from reos.core.logging import get_logger
 from reos.core.settings import Settings
+from reos.jobs import JobCancelled, JobCatalog, JobContext, JobSpec, PermanentJobError
 from reos.models import DeadLetter, TaskRun
 
 log = get_logger("reos.worker")

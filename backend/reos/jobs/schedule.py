@@ -13,10 +13,10 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select, text, update
 
-from reos.api.jobs import Dispatcher, JobSpec, NoArguments, new_run
 from reos.core.db import Database, utcnow
 from reos.core.logging import get_logger
 from reos.core.settings import Settings
+from reos.jobs import Dispatcher, JobSpec, NoArguments, new_run
 from reos.models import Organization, TaskRun
 
 log = get_logger("reos.beat")

@@ -19,7 +19,7 @@ from providers.email.port import EmailMessage
 from providers.sms.port import SMSMessage
 from providers.webhook.port import WebhookDelivery
 from providers.webhook.signing import SECRET_PREFIX, generate_secret, secret_key
-from reos.api.jobs import JobContext, JobSpec
+from reos.jobs import JobContext, JobSpec
 from reos.models import UnsubscribeList, WebhookLog
 from reos.outreach.outbox import ORGANIZATION_KEY
 
@@ -59,7 +59,7 @@ def deliver_webhook(context: JobContext, args: DeliverWebhookArgs) -> dict[str, 
     )
     context.progress(0, 1)
 
-    def send() -> dict[str, Any]:
+    def send(session: Session) -> dict[str, Any]:
         try:
             result = context.providers.webhook.deliver(delivery)
         except TransientProviderError as exc:
@@ -86,22 +86,21 @@ def deliver_webhook(context: JobContext, args: DeliverWebhookArgs) -> dict[str, 
             ):
                 raise PermanentProviderError(message, code=str(result.status_code))
             raise TransientProviderError(message, code=str(result.status_code))
-        return outcome
-
-    def record(session: Session, outcome: dict[str, Any]) -> None:
+        # Recorded in the same transaction as the effect's key.
         session.add(
             _log_row(
                 context,
                 delivery,
-                status=outcome["status_code"],
-                latency=outcome["latency_ms"],
+                status=result.status_code,
+                latency=result.latency_ms,
                 body=None,
                 error=None,
                 succeeded=True,
             )
         )
+        return outcome
 
-    outcome = context.once("webhook.deliver", send, record)
+    outcome = context.once("webhook.deliver", send)
     context.progress(1, 1)
     return outcome
 
@@ -182,7 +181,7 @@ def send_email(context: JobContext, args: SendEmailArgs) -> dict[str, Any]:
         metadata={ORGANIZATION_KEY: str(context.organization_id), "task_id": str(context.root_id)},
     )
 
-    def send() -> dict[str, Any]:
+    def send(_session: Session) -> dict[str, Any]:
         result = context.providers.email.send(message)
         return {
             "provider_message_id": result.provider_message_id,
@@ -209,7 +208,7 @@ def send_sms(context: JobContext, args: SendSMSArgs) -> dict[str, Any]:
         metadata={ORGANIZATION_KEY: str(context.organization_id), "task_id": str(context.root_id)},
     )
 
-    def send() -> dict[str, Any]:
+    def send(_session: Session) -> dict[str, Any]:
         result = context.providers.sms.send(message)
         return {
             "provider_message_id": result.provider_message_id,

@@ -26,6 +26,8 @@ from fastapi import Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from reos.api.deps import container_of
+from reos.core.db import after_commit
 from reos.core.http.unit_of_work import unit_of_work
 from reos.core.logging import get_logger
 from reos.core.metrics import ApiMetrics
@@ -215,8 +217,8 @@ def cache_of(request: Request) -> PropertyCache:
         with _build_lock:
             cache = getattr(state, "property_cache", None)
             if cache is None:
-                client = getattr(state, "redis", None)
-                metrics = getattr(state, "metrics", None)
+                client = container_of(request).redis
+                metrics = container_of(request).metrics
                 cache = (
                     PropertyCache(RedisStore(client), metrics)
                     if client is not None
@@ -235,7 +237,7 @@ def invalidate_after_write(request: Request, organization_id: uuid.UUID) -> None
     """Retire the organization's cached reads now and again after the request commits."""
     cache = cache_of(request)
     cache.invalidate(organization_id)
-    unit_of_work(request.scope).after_commit.append(lambda: cache.invalidate(organization_id))
+    after_commit(unit_of_work(request.scope).session, lambda: cache.invalidate(organization_id))
 
 
 def invalidate_organization(client: redis.Redis | None, organization_id: uuid.UUID) -> None:

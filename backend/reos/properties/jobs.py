@@ -13,8 +13,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
-from reos.api.jobs import JobContext, JobSpec
 from reos.imports.jobs import import_job
+from reos.jobs import JobContext, JobSpec
 from reos.properties.cache import invalidate_organization
 from reos.properties.importing import PROPERTY_IMPORT
 from reos.properties.schemas import ValuationOut
@@ -40,7 +40,7 @@ def value(context: JobContext, args: ValuePropertyArgs) -> dict[str, Any]:
         return ValuationOut.model_validate(record).model_dump(mode="json")
 
     # Writing the valuation is the task's effect: once per task, however often it runs.
-    result = context.once_in_transaction("valuation", write)
+    result = context.once("valuation", write)
     _retire_cached_reads(context)
     return result
 

@@ -8,15 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from starlette.concurrency import run_in_threadpool
 
-from reos.api.deps import Principal, ProvidersDep, SessionDep, require
+from reos.api.deps import Principal, ProvidersDep, SessionDep, container_of, require
 from reos.api.idempotency import IdempotencyKeyDep
 from reos.api.imports import TaskAccepted, accept_csv, accepted
-from reos.api.jobs import enqueue
 from reos.api.responses import READ_ERRORS, WRITE_ERRORS, JSONBytes, ProblemOut, errors
-from reos.api.schemas import PropertyOut
 from reos.core.pagination import Page, PageParams, page_params
 from reos.core.security.rbac import Permission
 from reos.imports.jobs import upload_check
+from reos.jobs import enqueue
 from reos.models import Property
 from reos.properties import service
 from reos.properties.cache import PropertyCache, invalidate_after_write, property_cache
@@ -28,6 +27,7 @@ from reos.properties.schemas import (
     PropertyImageOut,
     PropertyIn,
     PropertyListQuery,
+    PropertyOut,
     ValuationOut,
 )
 
@@ -158,7 +158,7 @@ async def add_image(
     file: Annotated[UploadFile, File(description="JPEG, PNG or WebP")],
 ) -> PropertyImageOut:
     """Add an image; its type and pixel size are read from its bytes."""
-    limit = request.app.state.settings.storage_max_upload_bytes
+    limit = container_of(request).settings.storage_max_upload_bytes
     data = await file.read(limit + 1)
     image = await run_in_threadpool(
         lambda: service.add_image(
@@ -182,13 +182,13 @@ async def add_image(
     responses=errors(401, 403, 404, 422, 429),
 )
 def value_property(
-    request: Request, property_id: uuid.UUID, principal: CanWrite, session: SessionDep
+    property_id: uuid.UUID, principal: CanWrite, session: SessionDep
 ) -> TaskAccepted:
     """Value the property from comparables (yours and the data provider's) in the background;
     the task's result is the valuation, which also appears in the property's history."""
     service.get_property(session, property_id=property_id)  # another organization's: 404
     arguments = ValuePropertyArgs(property_id=property_id, actor_user_id=principal.user_id)
-    run = enqueue(request, VALUE_PROPERTY, arguments, created_by=principal.user_id)
+    run = enqueue(session, VALUE_PROPERTY, arguments, created_by=principal.user_id)
     return accepted(run)
 
 

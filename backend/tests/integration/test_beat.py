@@ -10,12 +10,11 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from reos.api.jobs import Dispatcher, NoArguments, new_run
 from reos.composition import JOBS
 from reos.core.celery_app import make_celery
 from reos.core.db import Database, utcnow
 from reos.core.settings import Settings
-from reos.jobs import maintenance, schedule
+from reos.jobs import Dispatcher, NoArguments, maintenance, new_run, schedule
 from reos.models import IdempotencyKey, TaskRun
 from reos.outreach.jobs import DELIVER_WEBHOOK, DeliverWebhookArgs
 from reos.worker import beat_schedule, create_worker

@@ -2,8 +2,9 @@
 
 The response is held back until the handler has finished; hooks registered during the request
 (idempotency recording) run inside the same transaction, then the transaction commits (or rolls
-back on an error status) and only then is the response released. Work registered with
-`after_commit` (task enqueues) runs once the commit has succeeded and is dropped on rollback.
+back on an error status) and only then is the response released. What services registered
+with `reos.core.db.after_commit`, and the process's commit listeners (task messages, events),
+run once the commit has succeeded; on rollback they are dropped.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reos.core.db import Database
+from reos.core.db import Database, discard_after_commit, has_commit_work
 from reos.core.errors import Conflict, ServiceUnavailable
 from reos.core.http.asgi import send_problem
 from reos.core.logging import get_logger
@@ -37,10 +38,11 @@ ResponseHook = Callable[[Session, BufferedResponse], None]
 
 @dataclass
 class RequestUnitOfWork:
+    database: Database
     session: Session
     response_hooks: list[ResponseHook] = field(default_factory=list)
-    after_commit: list[Callable[[], Any]] = field(default_factory=list)
     after_close: list[Callable[[], Any]] = field(default_factory=list)
+    committed: bool = False
 
     def should_commit(self, status: int) -> bool:
         return status < 400 or bool(self.session.info.get("commit_despite_error"))
@@ -50,9 +52,13 @@ class RequestUnitOfWork:
         if response is not None and self.should_commit(response.status):
             for hook in self.response_hooks:
                 hook(self.session, response)
+            # A request that wrote nothing (a cached read) has nothing to run after commit, and
+            # so costs no thread-pool hop for it.
+            wrote = self.session.in_transaction() or has_commit_work(self.session)
             self.session.commit()
+            self.committed = wrote
         else:
-            self.after_commit.clear()
+            discard_after_commit(self.session)
             self.session.rollback()
 
     def close(self) -> None:
@@ -69,10 +75,18 @@ class RequestUnitOfWork:
         try:
             self.finish(response)
         except BaseException:
+            self.committed = False
+            discard_after_commit(self.session)
             self.session.rollback()
             raise
         finally:
             self.close()
+
+    def run_after_commit(self) -> None:
+        """The commit listeners and callbacks, once (sending to a broker blocks: a thread)."""
+        if self.committed:
+            self.committed = False
+            self.database.committed(self.session)
 
     @property
     def idle(self) -> bool:
@@ -101,7 +115,8 @@ class UnitOfWorkMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        uow = RequestUnitOfWork(self.database().session())
+        database = self.database()
+        uow = RequestUnitOfWork(database, database.session())
         scope.setdefault("state", {})["uow"] = uow
         start: Message | None = None
         chunks: list[bytes] = []
@@ -119,6 +134,7 @@ class UnitOfWorkMiddleware:
                     # A stream never ends; commit what the handler did and let it flow.
                     streaming = True
                     await run_in_threadpool(uow.finish, _buffered(start, b""))
+                    await run_in_threadpool(uow.run_after_commit)
                     await send(message)
                 return
             if message["type"] == "http.response.body":
@@ -141,9 +157,8 @@ class UnitOfWorkMiddleware:
                 assert start is not None
                 await send(start)
                 await send({"type": "http.response.body", "body": response.body})
-                for callback in uow.after_commit:
-                    # Sending to a broker blocks; keep it off the event loop.
-                    await run_in_threadpool(callback)
+                if uow.committed:
+                    await run_in_threadpool(uow.run_after_commit)
                 return
             await send(message)
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, status
 
-from reos.api.deps import Principal, SessionDep, require
+from reos.api.deps import JobsDep, Principal, SessionDep, require
 from reos.api.idempotency import IdempotencyKeyDep
 from reos.api.responses import READ_ERRORS, WRITE_ERRORS, errors
 from reos.core.pagination import Page, PageParams, page_params
 from reos.core.security.rbac import Permission
-from reos.jobs import service
-from reos.jobs.schemas import (
+from reos.tasks import service
+from reos.tasks.schemas import (
     TASK_STATUS_PATTERN,
     DeadLetterOut,
     ReplayOut,
@@ -51,20 +51,25 @@ def list_tasks(
 
 
 @router.get("/types", response_model=list[TaskTypeOut], responses=errors(401, 403, 429))
-def list_task_types(request: Request, principal: CanRead) -> list[TaskTypeOut]:
+def list_task_types(principal: CanRead, jobs: JobsDep) -> list[TaskTypeOut]:
     """The task types POST /tasks starts, each with the JSON schema of its arguments."""
-    jobs = service.jobs_of(request)
-    return [TaskTypeOut.of(jobs[name]) for name in service.startable(request)]
+    return [TaskTypeOut.of(jobs[name]) for name in service.startable(jobs)]
 
 
 @router.post(
     "", status_code=status.HTTP_202_ACCEPTED, response_model=TaskOut, responses=WRITE_ERRORS
 )
 def start_task(
-    body: TaskIn, request: Request, principal: CanWrite, _key: IdempotencyKeyDep
+    body: TaskIn, principal: CanWrite, session: SessionDep, jobs: JobsDep, _key: IdempotencyKeyDep
 ) -> TaskOut:
     """Start a task of a documented type (see GET /tasks/types); it runs in the worker."""
-    run = service.start(request, body.task_type, body.arguments, principal.user_id)
+    run = service.start(
+        session,
+        jobs=jobs,
+        task_type=body.task_type,
+        arguments=body.arguments,
+        user_id=principal.user_id,
+    )
     return TaskOut.of(run)
 
 
@@ -75,10 +80,10 @@ def start_task(
     responses=WRITE_ERRORS,
 )
 def retry_tasks(
-    body: RetryIn, request: Request, principal: CanWrite, session: SessionDep
+    body: RetryIn, principal: CanWrite, session: SessionDep, jobs: JobsDep
 ) -> list[TaskOut]:
     """Run failed or dead-lettered tasks again, as new tasks linked to the old ones."""
-    runs = service.retry(request, session, body.task_ids, principal.user_id)
+    runs = service.retry(session, jobs=jobs, run_ids=body.task_ids, user_id=principal.user_id)
     return [TaskOut.of(run) for run in runs]
 
 
@@ -133,9 +138,9 @@ def get_dead_letter(entry_id: uuid.UUID, principal: IsAdmin, session: SessionDep
     responses=errors(401, 403, 404, 409, 422, 429),
 )
 def replay_dead_letter(
-    entry_id: uuid.UUID, request: Request, principal: IsAdmin, session: SessionDep
+    entry_id: uuid.UUID, principal: IsAdmin, session: SessionDep, jobs: JobsDep
 ) -> ReplayOut:
     """Replay a dead-lettered task once, as a new task; a second replay is a 409."""
     entry = service.get_dead_letter(session, entry_id)
-    run = service.replay(request, session, entry, principal.user_id)
+    run = service.replay(session, jobs=jobs, entry=entry, user_id=principal.user_id)
     return ReplayOut(dead_letter=DeadLetterOut.of(entry), task=TaskOut.of(run))

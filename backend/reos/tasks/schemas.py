@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from reos.api.jobs import JobSpec
 from reos.api.schemas import StrictBody
+from reos.jobs import JobSpec
 from reos.models import DeadLetter, TaskRun
 from reos.models.ops import TASK_STATUSES
 

@@ -6,24 +6,18 @@ from __future__ import annotations
 import uuid
 from typing import Any, TypeVar
 
-from fastapi import Request
 from pydantic import ValidationError
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from reos.api.jobs import JobCatalog, JobSpec, enqueue
 from reos.core.db import utcnow
 from reos.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from reos.core.pagination import PageParams
+from reos.jobs import JobCatalog, JobSpec, enqueue
 from reos.models import DeadLetter, TaskRun
 
 RETRYABLE = frozenset({"failed", "dead_lettered"})
 Row = TypeVar("Row", TaskRun, DeadLetter)
-
-
-def jobs_of(request: Request) -> JobCatalog:
-    jobs: JobCatalog = request.app.state.jobs
-    return jobs
 
 
 def _newest_first(
@@ -55,13 +49,18 @@ def get_run(session: Session, run_id: uuid.UUID) -> TaskRun:
 
 
 def start(
-    request: Request, task_type: str, arguments: dict[str, Any], user_id: uuid.UUID
+    session: Session,
+    *,
+    jobs: JobCatalog,
+    task_type: str,
+    arguments: dict[str, Any],
+    user_id: uuid.UUID,
 ) -> TaskRun:
-    spec = jobs_of(request).get(task_type)
+    spec = jobs.get(task_type)
     if spec is None or not spec.startable:
         raise ValidationFailed(
             "Unknown task type.",
-            errors=[FieldProblem("task_type", f"one of: {', '.join(startable(request))}")],
+            errors=[FieldProblem("task_type", f"one of: {', '.join(startable(jobs))}")],
         )
     try:
         parsed = spec.arguments.model_validate(arguments)
@@ -73,11 +72,11 @@ def start(
                 for e in exc.errors()
             ],
         ) from exc
-    return enqueue(request, spec, parsed, created_by=user_id)
+    return enqueue(session, spec, parsed, created_by=user_id)
 
 
-def startable(request: Request) -> list[str]:
-    return sorted(name for name, spec in jobs_of(request).items() if spec.startable)
+def startable(jobs: JobCatalog) -> list[str]:
+    return sorted(name for name, spec in jobs.items() if spec.startable)
 
 
 def cancel(session: Session, run: TaskRun) -> TaskRun:
@@ -94,7 +93,7 @@ def cancel(session: Session, run: TaskRun) -> TaskRun:
 
 
 def retry(
-    request: Request, session: Session, run_ids: list[uuid.UUID], user_id: uuid.UUID
+    session: Session, *, jobs: JobCatalog, run_ids: list[uuid.UUID], user_id: uuid.UUID
 ) -> list[TaskRun]:
     runs = [get_run(session, run_id) for run_id in run_ids]
     for run in runs:
@@ -107,9 +106,9 @@ def retry(
         if run.status == "dead_lettered":
             entry = session.scalar(select(DeadLetter).where(DeadLetter.task_run_id == run.id))
             if entry is not None:
-                new_runs.append(replay(request, session, entry, user_id))
+                new_runs.append(replay(session, jobs=jobs, entry=entry, user_id=user_id))
                 continue
-        new_runs.append(_rerun(request, run, user_id))
+        new_runs.append(_rerun(session, jobs=jobs, run=run, user_id=user_id))
     return new_runs
 
 
@@ -133,7 +132,7 @@ def get_dead_letter(session: Session, entry_id: uuid.UUID) -> DeadLetter:
     return entry
 
 
-def replay(request: Request, session: Session, entry: DeadLetter, user_id: uuid.UUID) -> TaskRun:
+def replay(session: Session, *, jobs: JobCatalog, entry: DeadLetter, user_id: uuid.UUID) -> TaskRun:
     """Run a dead-lettered task again, once: the conditional update lets exactly one of two
     concurrent replays through, and the loser gets a 409."""
     claimed = session.execute(
@@ -145,7 +144,7 @@ def replay(request: Request, session: Session, entry: DeadLetter, user_id: uuid.
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("This dead-letter entry has already been replayed.")
     run = get_run(session, entry.task_run_id)
-    new_run = _rerun(request, run, user_id)
+    new_run = _rerun(session, jobs=jobs, run=run, user_id=user_id)
     session.execute(
         update(DeadLetter)
         .where(DeadLetter.id == entry.id)
@@ -156,8 +155,8 @@ def replay(request: Request, session: Session, entry: DeadLetter, user_id: uuid.
     return new_run
 
 
-def _rerun(request: Request, run: TaskRun, user_id: uuid.UUID) -> TaskRun:
-    spec: JobSpec | None = jobs_of(request).get(run.task_type)
+def _rerun(session: Session, *, jobs: JobCatalog, run: TaskRun, user_id: uuid.UUID) -> TaskRun:
+    spec: JobSpec | None = jobs.get(run.task_type)
     if spec is None:
         raise Conflict(f"Task type {run.task_type!r} no longer exists; it cannot run again.")
     try:
@@ -166,4 +165,4 @@ def _rerun(request: Request, run: TaskRun, user_id: uuid.UUID) -> TaskRun:
         raise Conflict(
             "The task's stored arguments are no longer valid; start a new task."
         ) from exc
-    return enqueue(request, spec, arguments, created_by=user_id, parent=run)
+    return enqueue(session, spec, arguments, created_by=user_id, parent=run)

@@ -1,0 +1,1 @@
+"""The tasks API: task runs and dead letters as an organization sees and manages them."""
