@@ -248,7 +248,7 @@ class BenchEnv:
 
     def import_seconds(self, csv_bytes: bytes) -> float:
         from reos.core.db import Database
-        from reos.properties.service import import_properties_csv
+        from reos.properties.importing import import_properties_csv
 
         database = Database(self.settings)
         try:

@@ -11,6 +11,7 @@ it creates a scratch database, migrates it, seeds it with COPY and drops it afte
     into the same table (`properties`, with its indexes; the columns the table needs beyond the
     file's prepared untimed): target >= 0.2x. COPY of the file into an unindexed table of text
     columns is printed too, as the server's raw ingest speed.
+(b') The same for the lead CSV import, against COPY of the same rows into `leads`: >= 0.2x.
 (c) GET /api/v1/search/suggestions p95, with its ratio to the bare route's p95.
 """
 
@@ -27,9 +28,9 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from . import data
+from . import data, leads
 
-TARGETS = {"list_page": 0.35, "csv_import": 0.2}
+TARGETS = {"list_page": 0.35, "csv_import": 0.2, "lead_import": 0.2}
 
 
 def _p95(samples: list[float]) -> float:
@@ -163,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         figures = asyncio.run(bench_http(env, args.requests))
         print(f"measuring the CSV import of {args.import_rows} rows ...", flush=True)
         figures["csv_import"] = bench_import(env, args.import_rows)
+        print(f"measuring the lead CSV import of {args.import_rows} rows ...", flush=True)
+        figures["lead_import"] = leads.bench(env, args.import_rows)
     figures["setup"] = {"properties": args.properties, "python": sys.version.split()[0]}
     _report(figures)
     if args.json:
@@ -173,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _report(figures: dict[str, Any]) -> None:
     page, imp, sug = figures["list_page"], figures["csv_import"], figures["suggestions"]
+    lead = figures["lead_import"]
     lines = [
         "",
         f"(a) list page of 50      {page['ratio']:.2f}x of the bare route "
@@ -182,6 +186,9 @@ def _report(figures: dict[str, Any]) -> None:
         f"(target >= {TARGETS['csv_import']}x; {imp['import_rows_per_s']:.0f} rows/s vs "
         f"{imp['copy_rows_per_s']:.0f} rows/s); {imp['ratio_to_text_copy']:.3f}x of COPY "
         f"into an unindexed text table ({imp['copy_text_rows_per_s']:.0f} rows/s)",
+        f"(b') lead CSV import     {lead['ratio']:.3f}x of COPY into leads "
+        f"(target >= {TARGETS['lead_import']}x; {lead['import_rows_per_s']:.0f} rows/s vs "
+        f"{lead['copy_rows_per_s']:.0f} rows/s)",
         f"(c) suggestions          p95 {sug['p95_ms']:.1f} ms, median {sug['median_ms']:.1f} ms "
         f"({sug['ratio_p95']:.2f}x of the bare route's p95)",
     ]

@@ -1,110 +1,40 @@
-"""CSV imports as background tasks, shared by every feature that imports rows.
+"""Accepting a CSV upload over HTTP: size and content checked, the file stored under the
+organization's storage prefix, and the import task started once the request commits.
 
-The upload is checked (size, text), stored under the organization's storage prefix, and a task
-is started with the stored key; the worker reads the file back and runs the feature's importer
-in one transaction, reporting progress as it goes, and records the feature's summary event
-(`property.imported`, `lead.imported`) in that same transaction. The task's result is the
-importer's `{created, duplicates, errors: [{row, field, message}]}`.
+The import itself (reading, validation, batches) is `reos.imports`; the check an upload must
+pass is the feature's, handed in by its router, so a file that cannot be imported is a 422 now
+rather than a failed task later.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import time
 import uuid
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 from fastapi import Request, UploadFile
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from providers.storage.port import ObjectNotFound
-from reos import events
 from reos.api.deps import container_of
-from reos.core.db import utcnow
-from reos.core.errors import FieldProblem, PayloadTooLarge, ValidationFailed
+from reos.core.errors import PayloadTooLarge
 from reos.core.http.unit_of_work import unit_of_work
 from reos.core.object_keys import organization_key
-from reos.events.catalog import ImportFinished
-from reos.jobs import JobCancelled, JobContext, JobSpec, PermanentJobError, enqueue
+from reos.jobs import JobSpec, enqueue
 from reos.models import TaskRun
 
-Importer = Callable[..., Mapping[str, Any]]
-# Progress is written at most this often: a row-by-row import must not become a write per row.
-PROGRESS_EVERY_S = 0.5
-CSV_TYPES = frozenset({"text/csv", "application/csv", "text/plain", "application/vnd.ms-excel"})
+# (data, max_rows) → None, or ValidationFailed naming what makes the file unusable.
+UploadCheck = Callable[[bytes, int], None]
 
 
 class CsvImportArgs(BaseModel):
+    """What the import task is given: where the upload is stored, and who sent it."""
+
     model_config = ConfigDict(extra="forbid")
 
     storage_key: str
     filename: str
     actor_user_id: uuid.UUID | None = None
-
-
-def import_job(
-    name: str, importer: Importer, description: str, finished: type[ImportFinished]
-) -> JobSpec:
-    """`finished` is the event that says the import's rows are in (with its counts)."""
-
-    def run(context: JobContext, args: CsvImportArgs) -> dict[str, Any]:
-        try:
-            stored = context.providers.storage.get(args.storage_key)
-        except ObjectNotFound as exc:
-            raise PermanentJobError(f"the uploaded file {args.filename!r} is gone") from exc
-        with context.session() as session:
-            report = _progress_reporter(context, session)
-            result = importer(session, stored.data, args.actor_user_id, report)
-            summary = finished(
-                task_id=context.run_id,
-                filename=args.filename,
-                created=result["created"],
-                duplicates=result["duplicates"],
-                errors=len(result["errors"]),
-                actor_user_id=args.actor_user_id,
-            )
-            events.record(session, summary)
-        return {**dict(result), "filename": args.filename}
-
-    return JobSpec(
-        name=name,
-        arguments=CsvImportArgs,
-        run=run,
-        description=description,
-        queue="low_priority",
-        startable=False,
-    )
-
-
-def _progress_reporter(context: JobContext, session: Session) -> Callable[[int, int], None]:
-    """Progress from inside the import's transaction. On PostgreSQL it is written by a separate
-    transaction, so the tasks API shows it live; SQLite allows one writer at a time and the
-    import holds it, so there the figures land with the import's own commit."""
-    separate = session.get_bind().dialect.name == "postgresql"
-    last = [0.0]
-
-    def report(processed: int, total: int) -> None:
-        now = time.monotonic()
-        if processed < total and now - last[0] < PROGRESS_EVERY_S:
-            return
-        last[0] = now
-        if separate:
-            context.progress(processed, total)
-        else:
-            session.execute(
-                update(TaskRun)
-                .where(TaskRun.id == context.run_id)
-                .values(progress_processed=processed, progress_total=total, heartbeat_at=utcnow())
-            )
-            if context.cancel_requested.is_set():
-                raise JobCancelled()
-
-    return report
 
 
 class TaskAccepted(BaseModel):
@@ -124,23 +54,18 @@ async def accept_csv(
     spec: JobSpec,
     upload: UploadFile,
     *,
+    check: UploadCheck,
     organization_id: uuid.UUID,
     user_id: uuid.UUID,
 ) -> TaskAccepted:
     """Check and store an uploaded CSV, and start `spec` on it after the request commits."""
-    limit: int = container_of(request).settings.storage_max_upload_bytes
+    settings = container_of(request).settings
+    limit = settings.storage_max_upload_bytes
     data = await upload.read(limit + 1)
     if len(data) > limit:
         raise PayloadTooLarge(f"The file is larger than {limit} bytes.")
-    if not data.strip():
-        raise ValidationFailed("The file is empty.", errors=[FieldProblem("body.file", "empty")])
-    try:
-        data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed(
-            "The file is not UTF-8 text.",
-            errors=[FieldProblem("body.file", "must be a UTF-8 CSV file")],
-        ) from exc
+    # Parsing the whole file may take a while for a large one: off the event loop.
+    await run_in_threadpool(check, data, settings.import_max_rows)
     filename = (upload.filename or "import.csv")[-200:]
     key = organization_key(organization_id, f"imports/{uuid.uuid4().hex}.csv")
     arguments = CsvImportArgs(storage_key=key, filename=filename, actor_user_id=user_id)
@@ -152,22 +77,9 @@ async def accept_csv(
     return accepted(await run_in_threadpool(store_and_start))
 
 
-def read_records(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """A CSV's header (stripped) and each non-blank record with the line it starts on, the
-    header being line 1; a quoted value may span lines. Raises csv.Error on a broken file."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [column.strip() for column in next(reader, [])]
-    records = []
-    line = reader.line_num
-    for values in reader:
-        start, line = line + 1, reader.line_num
-        if any(value.strip() for value in values):
-            records.append((start, values))
-    return header, records
-
-
 def begin_before_savepoints(session: Session) -> None:
-    """Make the per-row savepoints of an import nest inside the caller's transaction.
+    """Make savepoints (a lead source created on first use, say) nest inside the caller's
+    transaction.
 
     pysqlite opens a transaction only before INSERT, UPDATE or DELETE; a SAVEPOINT sent first
     would itself be the outermost transaction, and releasing it would commit the row even if

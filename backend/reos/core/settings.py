@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     mock_latency_ms: float = Field(default=0.0, ge=0)
     mock_failure_rate: float = Field(default=0.0, ge=0, le=1)
     storage_max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # Rows one CSV import may hold; a larger file is refused at upload, to be split.
+    import_max_rows: int = Field(default=100_000, gt=0)
 
     # Background tasks: retries back off exponentially (with jitter) from the base, up to the
     # cap; a running task proves it is alive every heartbeat, and a run whose heartbeat is older

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from reos.api.imports import import_job
 from reos.events.catalog import LeadsImported
-from reos.leads.service import import_leads_csv
+from reos.imports.jobs import import_job
+from reos.leads.importing import LEAD_IMPORT
 
 IMPORT_LEADS = import_job(
     "leads.import_csv",
-    import_leads_csv,
+    LEAD_IMPORT,
     "Import leads from an uploaded CSV (the columns of POST /leads); started by "
     "POST /leads/import.",
     LeadsImported,

@@ -13,8 +13,10 @@ from reos.api.imports import TaskAccepted, accept_csv
 from reos.api.responses import READ_ERRORS, WRITE_ERRORS, errors
 from reos.core.pagination import Page, PageParams, page_params
 from reos.core.security.rbac import Permission
+from reos.imports.jobs import upload_check
 from reos.leads import crud, queries, scores
 from reos.leads import timeline as lead_timeline
+from reos.leads.importing import LEAD_IMPORT
 from reos.leads.jobs import IMPORT_LEADS
 from reos.leads.schemas import (
     ActivityIn,
@@ -95,6 +97,7 @@ async def import_leads(
         request,
         IMPORT_LEADS,
         file,
+        check=upload_check(LEAD_IMPORT),
         organization_id=principal.organization_id,
         user_id=principal.user_id,
     )

@@ -12,11 +12,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
-from reos.api.imports import import_job
 from reos.events.catalog import PropertiesImported
+from reos.imports.jobs import import_job
 from reos.jobs import JobContext, JobSpec
+from reos.properties.importing import PROPERTY_IMPORT
 from reos.properties.schemas import ValuationOut
-from reos.properties.service import import_properties_csv
 from reos.properties.valuations import value_property
 
 
@@ -52,7 +52,7 @@ VALUE_PROPERTY = JobSpec(
 )
 IMPORT_PROPERTIES = import_job(
     "properties.import_csv",
-    import_properties_csv,
+    PROPERTY_IMPORT,
     "Import properties from an uploaded CSV (the columns of POST /properties); started by "
     "POST /properties/bulk-import.",
     finished=PropertiesImported,

@@ -14,9 +14,11 @@ from reos.api.imports import TaskAccepted, accept_csv, accepted
 from reos.api.responses import READ_ERRORS, WRITE_ERRORS, JSONBytes, ProblemOut, errors
 from reos.core.pagination import Page, PageParams, page_params
 from reos.core.security.rbac import Permission
+from reos.imports.jobs import upload_check
 from reos.models import Property
 from reos.properties import crud, gallery, history, queries, valuation_requests
 from reos.properties.cache import PropertyCache, property_cache
+from reos.properties.importing import PROPERTY_IMPORT
 from reos.properties.jobs import IMPORT_PROPERTIES
 from reos.properties.schemas import (
     ChangeOut,
@@ -199,6 +201,7 @@ async def bulk_import(
         request,
         IMPORT_PROPERTIES,
         file,
+        check=upload_check(PROPERTY_IMPORT),
         organization_id=principal.organization_id,
         user_id=principal.user_id,
     )

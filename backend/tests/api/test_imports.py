@@ -137,3 +137,52 @@ def test_an_imports_commit_retires_the_cached_reads_shared_through_redis(
         finish(client, account, accepted.json()["task_id"])
         listed = client.get(query, headers=account.headers).json()
         assert [p["address"] for p in listed["items"]] == ["12 Oak Street"]
+
+
+def test_a_file_that_cannot_be_imported_is_a_422_naming_why_before_any_task_starts(
+    client: TestClient, admin: Account
+) -> None:
+    missing = import_leads(client, admin, b"First Name,email\nAda,ada@example.com\n")
+    assert missing.status_code == 422, missing.text
+    assert missing.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in missing.json()["errors"]] == ["body.file.last_name"]
+    assert "last_name" in missing.json()["detail"]
+    header_only = import_leads(client, admin, b"first_name,last_name\n")
+    assert header_only.status_code == 422
+    assert header_only.json()["errors"][0]["field"] == "body.file"
+    utf16 = import_leads(client, admin, "first_name,last_name\nA,B\n".encode("utf-16"))
+    assert utf16.status_code == 422
+    assert "UTF-16" in utf16.json()["errors"][0]["message"]
+    properties = client.post(
+        "/api/v1/properties/bulk-import",
+        headers=admin.headers,
+        files={"file": ("homes.csv", b"address,city\n1 Oak St,Austin\n", "text/csv")},
+    )
+    assert properties.status_code == 422
+    assert {e["field"] for e in properties.json()["errors"]} == {
+        "body.file.state",
+        "body.file.zip_code",
+        "body.file.property_type",
+    }
+    assert client.get("/api/v1/tasks", headers=admin.headers).json()["total"] == 0
+
+
+def test_an_upload_above_the_row_limit_is_refused(
+    settings: Settings, database: Database, owner_engine: Any
+) -> None:
+    with TestClient(make_app(settings, database, import_max_rows=2)) as client:
+        admin = register(client)
+        refused = import_leads(client, admin, LEADS_CSV)
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0] == {
+            "field": "body.file",
+            "message": "line 4: more than 2 rows; split the file",
+            "type": "invalid",
+        }
+
+
+def test_ignored_columns_are_listed_in_the_tasks_result(client: TestClient, admin: Account) -> None:
+    data = b"first_name,last_name,Shoe Size\nAda,Lovelace,5\n"
+    task = finish(client, admin, import_leads(client, admin, data).json()["task_id"])
+    assert task["result"]["ignored_columns"] == ["shoe_size"]
+    assert task["result"]["created"] == 1

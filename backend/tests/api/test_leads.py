@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from reos.core.db import Database
+from reos.leads.importing import import_leads_csv
 from reos.leads.schemas import normalize_phone
-from reos.leads.service import import_leads_csv
 from reos.models import AuditLog, Lead, LeadActivity, LeadSource, Property
 from tests.conftest import Account, add_member, register
 
@@ -635,7 +635,11 @@ def test_import_keeps_good_rows_and_reports_bad_ones_by_line(
 ) -> None:
     calls: list[tuple[int, int]] = []
     result = _import(
-        database, admin, GOOD_AND_BAD.encode(), progress=lambda d, t: calls.append((d, t))
+        database,
+        admin,
+        GOOD_AND_BAD.encode(),
+        progress=lambda d, t: calls.append((d, t)),
+        batch_rows=3,  # row 8 repeats row 2's email in a later batch
     )
     assert (result["created"], result["duplicates"]) == (4, 2)
     assert sorted((e["row"], e["field"]) for e in result["errors"]) == [
@@ -644,7 +648,7 @@ def test_import_keeps_good_rows_and_reports_bad_ones_by_line(
         (7, "phone"),
         (7, "status"),
     ]
-    assert calls == [(n, 8) for n in range(1, 9)]
+    assert calls == [(3, 8), (6, 8), (8, 8)]
     names = listed(client, admin, sort="last_name", page_size=100)
     assert names == ["Lee", "NoContact", "Stone", "Valid"]
     bob = client.get(LEADS, headers=admin.headers, params={"q": "bob"}).json()["items"][0]
@@ -699,10 +703,10 @@ def test_import_checks_references_per_row(
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        (b"first_name,last_name,organization_id\nA,B,x\n", "organization_id"),
         (b"first_name,email\nA,a@example.com\n", "last_name"),
         (b"first_name,last_name,last_name\nA,B,C\n", "last_name"),
-        (b"", "first_name"),
+        (b"", "file"),
+        (b"first_name,last_name\n", "file"),
         (b"\xff\xfe\x00bad", "file"),
     ],
 )
@@ -713,6 +717,18 @@ def test_a_bad_header_imports_nothing(
     assert result["created"] == 0
     assert (1, field) in [(e["row"], e["field"]) for e in result["errors"]]
     assert lead_count(database, admin) == 0
+
+
+def test_an_unknown_column_is_ignored_and_listed_never_a_move_to_another_organization(
+    client: TestClient, admin: Account, database: Database
+) -> None:
+    rival = register(client, "Rival Realty")
+    data = f"First Name,Last Name,organization_id\nA,B,{rival.organization_id}\n".encode()
+    result = _import(database, admin, data)
+    assert (result["created"], result["errors"]) == (1, [])
+    assert result["ignored_columns"] == ["organization_id"]
+    assert listed(client, admin) == ["B"]
+    assert listed(client, rival) == []
 
 
 def test_import_reports_a_row_with_too_many_values(

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from reos.core.db import Database
 from reos.core.security.rbac import Permission
 from reos.models import AuditLog, Property, PropertyHistory
-from reos.properties.service import import_properties_csv
+from reos.properties.importing import import_properties_csv
 from tests.api.test_rbac_matrix import api_routes, declared_permissions
 from tests.conftest import Account, add_member, make_app, register
 from tests.jobs_support import run_until_settled, runner_for
@@ -745,7 +745,7 @@ def test_csv_import_rolls_back_with_its_transaction(
 @pytest.mark.parametrize(
     ("data", "problem"),
     [
-        (b"address,city,state,zip_code,property_type,color\n", (1, "color")),
+        (b"address,city,state,zip_code,property_type,color\n", (1, "file")),
         (b"address,city,state,property_type\n", (1, "zip_code")),
         (b"", (1, "file")),
         (b"address,city\n1 A St,\xff\xfe\n", (2, "file")),

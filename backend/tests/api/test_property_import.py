@@ -5,7 +5,7 @@ committed) properties, row numbers of errors, and the caller's transaction decid
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -14,11 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reos.core.db import Database
+from reos.imports import pipeline
+from reos.imports.pipeline import BATCH_ROWS, ImportRow
 from reos.models import AuditLog, Property, PropertyHistory
-from reos.properties import importing
 from reos.properties.crud import create_property
+from reos.properties.importing import PropertyImport, import_properties_csv
 from reos.properties.schemas import PropertyIn
-from reos.properties.service import import_properties_csv
 from tests.conftest import Account, register
 
 HEADER = "address,city,state,zip_code,property_type,price,apn\n"
@@ -32,7 +33,7 @@ def run_import(
     database: Database,
     account: Account,
     csv_text: str,
-    batch_rows: int = importing.BATCH_ROWS,
+    batch_rows: int = BATCH_ROWS,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     with database.unit_of_work(uuid.UUID(account.organization_id)) as session:
@@ -68,7 +69,7 @@ def test_a_large_file_is_imported_batch_by_batch_with_history_and_audit(
     result = run_import(
         database, admin, csv_text, batch_rows=1000, progress=lambda d, t: progress.append((d, t))
     )
-    assert result == {"created": 2500, "duplicates": 0, "errors": []}
+    assert result == {"created": 2500, "duplicates": 0, "errors": [], "ignored_columns": []}
     assert progress == [(1000, 2500), (2000, 2500), (2500, 2500)]
 
     actor = uuid.UUID(admin.id)
@@ -90,7 +91,7 @@ def test_a_large_file_is_imported_batch_by_batch_with_history_and_audit(
     assert [p["address"] for p in newest["items"]] == ["2499 Oak Street", "2498 Oak Street"]
 
     again = run_import(database, admin, csv_text, batch_rows=1000)
-    assert again == {"created": 0, "duplicates": 2500, "errors": []}
+    assert again == {"created": 0, "duplicates": 2500, "errors": [], "ignored_columns": []}
     assert counts(database, admin) == {"properties": 2500, "history": 2500, "audit": 2500}
 
 
@@ -107,7 +108,7 @@ def test_an_earlier_row_of_the_file_takes_its_address_and_apn(
         + line(5, apn="9-9-9")  # row 6: row 5's APN
     )
     result = run_import(database, admin, csv_text, batch_rows=batch_rows)
-    assert result == {"created": 2, "duplicates": 3, "errors": []}
+    assert result == {"created": 2, "duplicates": 3, "errors": [], "ignored_columns": []}
     assert addresses(database, admin) == ["1 Oak Street", "4 Oak Street"]
 
 
@@ -133,7 +134,7 @@ def test_a_row_that_is_itself_a_duplicate_claims_nothing(
         + line(3, address="2 Oak St")  # row 4: row 3's address
     )
     result = run_import(database, admin, csv_text, batch_rows=batch_rows)
-    assert result == {"created": 1, "duplicates": 2, "errors": []}
+    assert result == {"created": 1, "duplicates": 2, "errors": [], "ignored_columns": []}
     assert addresses(database, admin) == ["1 Oak Street", "2 Oak Street"]
 
 
@@ -156,12 +157,17 @@ def test_archived_properties_keep_their_address_and_apn_other_organizations_do_n
         assert deleted.status_code == 204
     csv_text = HEADER + line(1) + line(7, apn="apn 2") + line(8, apn="APN-8")
     result = run_import(database, admin, csv_text)
-    assert result == {"created": 1, "duplicates": 2, "errors": []}
+    assert result == {"created": 1, "duplicates": 2, "errors": [], "ignored_columns": []}
     assert addresses(database, admin) == ["1 Oak Street", "2 Oak Street", "8 Oak Street"]
 
     # The same file in another organization creates every row.
     rival = register(client, "Rival Realty")
-    assert run_import(database, rival, csv_text) == {"created": 3, "duplicates": 0, "errors": []}
+    assert run_import(database, rival, csv_text) == {
+        "created": 3,
+        "duplicates": 0,
+        "errors": [],
+        "ignored_columns": [],
+    }
     with database.unit_of_work(uuid.UUID(rival.organization_id)) as session:
         owners = set(session.scalars(select(Property.organization_id)))
     assert owners == {uuid.UUID(rival.organization_id)}
@@ -197,20 +203,16 @@ def test_bad_rows_among_good_ones_keep_their_row_numbers(
     assert addresses(database, admin) == ["1 Oak Street", "3 Oak Street,\nRear", "7 Oak Street"]
 
 
-def test_a_property_committed_by_another_writer_meanwhile_is_a_duplicate(
-    database: Database, admin: Account, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Between the import's own checks and its INSERT another transaction commits a property
-    with the address of row 3: the row is a duplicate and the rest of the batch is created."""
-    organization_id = uuid.UUID(admin.organization_id)
-    to_insert = importing.to_insert
+class RivalCommitsFirst(PropertyImport):
+    """The property import, with another transaction committing a property with the address of
+    row 3 after the import's own checks and before its INSERT."""
 
-    def then_a_rival_commits(
-        session: Session, rows: list[importing.Row], created_earlier: importing.Claims
-    ) -> list[importing.Row]:
-        chosen = to_insert(session, rows, created_earlier)
-        assert [row.line for row in chosen] == [2, 3, 4]
-        with database.unit_of_work(organization_id) as other:
+    def __init__(self, database: Database, organization_id: uuid.UUID) -> None:
+        self.database, self.organization_id = database, organization_id
+
+    def write_batch(self, session: Session, *, rows: Sequence[ImportRow], **kwargs: Any) -> Any:
+        assert [row.line for row in rows] == [2, 3, 4]
+        with self.database.unit_of_work(self.organization_id) as other:
             rival = PropertyIn(
                 address="2 Oak St",
                 city="Austin",
@@ -219,11 +221,22 @@ def test_a_property_committed_by_another_writer_meanwhile_is_a_duplicate(
                 property_type="land",
             )
             create_property(other, data=rival, actor_user_id=None)
-        return chosen
+        return super().write_batch(session, rows=rows, **kwargs)
 
-    monkeypatch.setattr(importing, "to_insert", then_a_rival_commits)
-    result = run_import(database, admin, HEADER + line(1) + line(2) + line(3))
-    assert result == {"created": 2, "duplicates": 1, "errors": []}
+
+def test_a_property_committed_by_another_writer_meanwhile_is_a_duplicate(
+    database: Database, admin: Account
+) -> None:
+    """The rest of the batch is created; the row the rival took is a duplicate."""
+    organization_id = uuid.UUID(admin.organization_id)
+    with database.unit_of_work(organization_id) as session:
+        result = pipeline.run_import(
+            session,
+            data=(HEADER + line(1) + line(2) + line(3)).encode(),
+            feature=RivalCommitsFirst(database, organization_id),
+            actor_user_id=None,
+        )
+    assert (result["created"], result["duplicates"], result["errors"]) == (2, 1, [])
     assert addresses(database, admin) == ["1 Oak Street", "2 Oak St", "3 Oak Street"]
     assert counts(database, admin) == {"properties": 3, "history": 3, "audit": 3}
 

@@ -1,0 +1,1 @@
+"""The one CSV import pipeline that every feature's import runs through."""

@@ -1,0 +1,1 @@
+"""Tests of the one CSV import pipeline (reos.imports) and the CSV export helper."""
