@@ -14,6 +14,7 @@ from celery import Celery
 from providers.callbacks import CallbackDeliverer, InMemoryCallbackSink
 from providers.factory import ProviderSet
 from reos.container import ApiContainer, Container
+from reos.core.cache import build_cache
 from reos.core.celery_app import make_celery
 from reos.core.db import Database
 from reos.core.http.ratelimit import RateLimiter
@@ -28,6 +29,7 @@ from reos.jobs.maintenance import MAINTENANCE_JOBS
 from reos.leads.jobs import IMPORT_LEADS
 from reos.outreach.jobs import DELIVER_WEBHOOK, SEND_EMAIL, SEND_SMS
 from reos.outreach.outbox import DatabaseOutbox
+from reos.properties.cache import CACHE_NAME, retire_on_commit
 from reos.properties.cost_ledger import DatabaseCostLedger
 from reos.properties.jobs import IMPORT_PROPERTIES, VALUE_PROPERTY
 
@@ -48,6 +50,7 @@ def build_container(
     database: Database | None = None,
     jobs: JobCatalog | None = None,
     celery: Celery | None = None,
+    metrics: ApiMetrics | None = None,
 ) -> Container:
     """Every long-lived service a worker process needs. `database` may be handed in (tests
     share one engine across apps); the container gets its own view of it with this process's
@@ -59,6 +62,8 @@ def build_container(
     client = (
         redis.Redis.from_url(settings.redis_url, socket_timeout=2) if settings.redis_url else None
     )
+    property_cache = build_cache(CACHE_NAME, client, metrics)
+    retire_on_commit(db, property_cache)
     return Container(
         settings=settings,
         database=db,
@@ -67,6 +72,7 @@ def build_container(
         dispatcher=dispatcher,
         jobs=jobs or JOBS,
         redis=client,
+        property_cache=property_cache,
         owns_engine=database is None,
     )
 
@@ -75,7 +81,8 @@ def build_api_container(
     settings: Settings, *, database: Database | None = None, jobs: JobCatalog | None = None
 ) -> ApiContainer:
     """The worker's services plus what the API adds (tokens, metrics, limits, guards)."""
-    base = build_container(settings, database=database, jobs=jobs)
+    metrics = ApiMetrics()
+    base = build_container(settings, database=database, jobs=jobs, metrics=metrics)
     client = base.redis
     return ApiContainer(
         settings=base.settings,
@@ -85,9 +92,10 @@ def build_api_container(
         dispatcher=base.dispatcher,
         jobs=base.jobs,
         redis=client,
+        property_cache=base.property_cache,
         owns_engine=base.owns_engine,
         tokens=TokenService(settings),
-        metrics=ApiMetrics(),
+        metrics=metrics,
         limiter=RateLimiter(settings.redis_url),
         inflight=RedisInFlight(client) if client else MemoryInFlight(),
         login_failures=RedisFailureCounter(client) if client else MemoryFailureCounter(),

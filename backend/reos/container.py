@@ -13,6 +13,7 @@ import redis
 from celery import Celery
 
 from providers.factory import ProviderSet
+from reos.core.cache import OrganizationCache
 from reos.core.db import Database
 from reos.core.http.ratelimit import RateLimiter
 from reos.core.inflight import InFlightRegistry
@@ -35,6 +36,8 @@ class Container:
     dispatcher: Dispatcher
     jobs: JobCatalog
     redis: redis.Redis | None
+    # Cached property reads; the worker's retires entries in the Redis store the API shares.
+    property_cache: OrganizationCache
     # False when the engine was handed in: disposing it is then its owner's business.
     owns_engine: bool = True
 

@@ -31,7 +31,6 @@ from reos.jobs import JobCatalog
 from reos.leads.router import router as leads_router
 from reos.listings.router import router as listings_router
 from reos.outreach.router import router as outreach_router
-from reos.properties.cache import build_cache, retire_on_commit
 from reos.properties.router import router as properties_router
 from reos.search.router import router as search_router
 from reos.storage.router import router as storage_router
@@ -74,8 +73,6 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.container = container
-    app.state.property_cache = build_cache(container.redis, container.metrics)
-    retire_on_commit(container.database, app.state.property_cache)
     tokens, metrics, limiter = container.tokens, container.metrics, container.limiter
 
     install_problem_handlers(app)

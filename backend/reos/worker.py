@@ -26,7 +26,6 @@ from reos.core.logging import configure_logging, get_logger
 from reos.core.settings import Settings, get_settings
 from reos.jobs import JobCatalog, maintenance, schedule
 from reos.jobs.runner import JobRunner
-from reos.properties.cache import build_cache, retire_on_commit
 
 log = get_logger("reos.worker")
 START_SCHEDULED = "reos.beat.start"
@@ -83,10 +82,6 @@ def create_worker(settings: Settings | None = None, jobs: JobCatalog | None = No
                 # Jobs that start jobs: the container's database sends their messages once
                 # the job's work commits.
                 services = build_container(settings, jobs=catalog, celery=app)
-                if services.redis is not None:
-                    # The API processes share their cached reads through this Redis; without it
-                    # their in-process entries expire on their own (MEMORY_TTL_SECONDS).
-                    retire_on_commit(services.database, build_cache(services.redis, None))
                 services.providers.initialize_all()
                 current = WorkerRuntime(
                     services=services,

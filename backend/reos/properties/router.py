@@ -12,12 +12,13 @@ from reos.api.deps import Principal, ProvidersDep, SessionDep, container_of, req
 from reos.api.idempotency import IdempotencyKeyDep
 from reos.api.imports import TaskAccepted, accept_csv, accepted
 from reos.api.responses import READ_ERRORS, WRITE_ERRORS, JSONBytes, ProblemOut, errors
+from reos.core.cache import OrganizationCache
 from reos.core.pagination import Page, PageParams, page_params
 from reos.core.security.rbac import Permission
 from reos.imports.jobs import upload_check
 from reos.models import Property
 from reos.properties import crud, gallery, history, queries, valuation_requests
-from reos.properties.cache import PropertyCache, property_cache
+from reos.properties.cache import property_cache
 from reos.properties.importing import PROPERTY_IMPORT
 from reos.properties.jobs import IMPORT_PROPERTIES
 from reos.properties.schemas import (
@@ -34,7 +35,7 @@ router = APIRouter(prefix="/properties", tags=["properties"])
 
 CanRead = Annotated[Principal, Depends(require(Permission.PROPERTIES_READ))]
 CanWrite = Annotated[Principal, Depends(require(Permission.PROPERTIES_WRITE))]
-CacheDep = Annotated[PropertyCache, Depends(property_cache)]
+CacheDep = Annotated[OrganizationCache, Depends(property_cache)]
 PageDep = Annotated[PageParams, Depends(page_params)]
 PAGING = {"page", "page_size", "sort"}  # the list query's fields that are not filters
 

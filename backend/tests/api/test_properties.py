@@ -658,7 +658,7 @@ def test_the_cache_is_shared_through_redis(settings: Any, database: Any, owner_e
 
 
 def test_memory_cache_is_bounded_and_expires() -> None:
-    from reos.properties.cache import MemoryStore
+    from reos.core.cache import MemoryStore
 
     now = [0.0]
     store = MemoryStore(max_entries=2, clock=lambda: now[0])
