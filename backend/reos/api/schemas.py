@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from reos.core.security.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from reos.core.time import as_utc
 
 Password = Annotated[
     str,
@@ -30,12 +31,6 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 # Money and similar exact decimals: Decimal in Python and the database, plain numbers in JSON.
 Number = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
-
-
-def as_utc(moment: datetime) -> datetime:
-    # Naive means UTC (SQLite hands back naive datetimes); an offset is converted, so clients
-    # always get UTC whatever the database session's time zone.
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
