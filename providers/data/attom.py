@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from providers.data.geo import haversine_km
+from providers.geo import haversine_km
 from providers.data.port import (
     COMPARABLES,
     GEOCODE,

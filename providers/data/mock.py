@@ -15,7 +15,7 @@ from faker import Faker
 
 from providers.base import ProviderHealth, TransientProviderError
 from providers.data import mock_world as world
-from providers.data.geo import haversine_km
+from providers.geo import haversine_km
 from providers.data.port import (
     COMPARABLES,
     ENRICH_LEAD,

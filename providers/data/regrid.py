@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from providers.data.geo import haversine_km
+from providers.geo import haversine_km
 from providers.data.port import (
     COMPARABLES,
     ENRICH_LEAD,

@@ -7,7 +7,6 @@ text matching and distance. Nothing is written.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -30,10 +29,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from providers.geo import bounding_box
+from reos.core.geo import within_box
 from reos.core.pagination import PageParams
 from reos.models import Campaign, Lead, Property
 from reos.search.backends import (
-    EARTH_RADIUS_KM,
     SearchBackend,
     Statement,
     SuggestionField,
@@ -45,7 +45,6 @@ from reos.search.backends import (
 from reos.search.schemas import (
     CampaignHit,
     CampaignSearchIn,
-    GeoFilter,
     LeadHit,
     LeadSearchIn,
     PropertyHit,
@@ -101,27 +100,6 @@ def _as_float(value: Any) -> float | None:
 
 
 # --- properties ---------------------------------------------------------------------------------
-
-
-def bounding_box(geo: GeoFilter) -> list[ColumnElement[bool]]:
-    """Latitude and longitude ranges holding the whole circle, so that the exact distance is
-    computed for nearby rows only; a circle over a pole or across the antimeridian is handled."""
-    angle = geo.radius_km / EARTH_RADIUS_KM
-    lat_min, lat_max = geo.lat - math.degrees(angle), geo.lat + math.degrees(angle)
-    conditions: list[ColumnElement[bool]] = [
-        Property.latitude.between(max(lat_min, -90.0), min(lat_max, 90.0))
-    ]
-    if lat_min <= -90 or lat_max >= 90:
-        return conditions  # a pole lies within: every longitude does
-    d_lon = math.degrees(math.asin(math.sin(angle) / math.cos(math.radians(geo.lat))))
-    lon_min, lon_max = geo.lon - d_lon, geo.lon + d_lon
-    if lon_min < -180:
-        conditions.append(or_(Property.longitude >= lon_min + 360, Property.longitude <= lon_max))
-    elif lon_max > 180:
-        conditions.append(or_(Property.longitude >= lon_min, Property.longitude <= lon_max - 360))
-    else:
-        conditions.append(Property.longitude.between(lon_min, lon_max))
-    return conditions
 
 
 def _zip(value: str) -> str:
@@ -187,7 +165,10 @@ def search_properties(
     if criteria.geo is not None:
         geo = criteria.geo
         distance = backend.distance_km(session, geo.lat, geo.lon)
-        conditions += [*bounding_box(geo), distance <= geo.radius_km]
+        # The box first, so the exact distance is computed for nearby rows only.
+        box = bounding_box(geo.lat, geo.lon, geo.radius_km)
+        conditions += [within_box(box, Property.latitude, Property.longitude)]
+        conditions.append(distance <= geo.radius_km)
         extra["distance_km"] = distance
     sort = criteria.sort or ("relevance" if match is not None else "-created_at")
     rows, total = _run(

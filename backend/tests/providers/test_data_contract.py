@@ -13,7 +13,7 @@ import respx
 from providers.base import TransientProviderError
 from providers.data.attom import AttomDataProvider
 from providers.data.chain import DataProviderChain
-from providers.data.geo import haversine_km
+from providers.geo import haversine_km
 from providers.data.ledger import InMemoryCostLedger, MonthlyBudget
 from providers.data.mock import MockDataProvider
 from providers.data.openaddresses import OpenAddressesDataProvider

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from providers.base import TransientProviderError
-from providers.data.geo import destination, haversine_km
+from providers.geo import destination, haversine_km
 from providers.data.mock import MockDataProvider, call_seed
 from providers.data.port import (
     ComparablesQuery,
