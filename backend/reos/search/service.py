@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from providers.geo import bounding_box
 from reos.core.geo import within_box
 from reos.core.pagination import PageParams
+from reos.core.phones import to_e164
 from reos.models import Campaign, Lead, Property
 from reos.search.backends import (
     SearchBackend,
@@ -195,12 +196,12 @@ def search_properties(
 def phone_as_stored(q: str) -> str:
     """A query that is a phone number written the usual ways, as leads store it (E.164), so
     "(415) 555-0100" finds +14155550100; any other text unchanged."""
-    digits = "".join(ch for ch in q if ch.isdigit())
-    if not _PHONE_LIKE.match(q) or not 7 <= len(digits) <= 15:
+    # Only text made of a phone number's characters: libphonenumber would otherwise read the
+    # digits out of "ann 415" or a street address. A possible number is enough, since only
+    # the spelling changes and what is stored decides what is found.
+    if not _PHONE_LIKE.match(q):
         return q
-    if len(digits) == 10 and not q.lstrip().startswith("+"):
-        digits = "1" + digits  # a US number without its country code
-    return "+" + digits
+    return to_e164(q, possible_only=True) or q
 
 
 def _lead_order(sort: str, score: ColumnElement[Any] | None) -> list[Any]:
