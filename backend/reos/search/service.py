@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from providers.geo import bounding_box
 from reos.core.geo import within_box
-from reos.core.pagination import PageParams
+from reos.core.pagination import PageParams, paginate_rows
 from reos.core.phones import to_e164
 from reos.models import Campaign, Lead, Property
 from reos.search.backends import (
@@ -74,17 +74,11 @@ def _run(
     """One page of `entity` rows narrowed by `match` and `conditions`, with the `extra` columns
     of each row, and the total."""
 
-    def statement(*columns: Any) -> Statement:
-        query = select(*columns).select_from(entity)
-        if match is not None:
-            query = match.apply(query)
-        return query.where(*conditions)
-
-    total = session.scalar(statement(func.count())) or 0
     labelled = [expression.label(name) for name, expression in extra.items()]
-    rows = session.execute(
-        statement(entity, *labelled).order_by(*order_by).offset(page.offset).limit(page.page_size)
-    ).all()
+    query: Statement = select(entity, *labelled).select_from(entity)
+    if match is not None:
+        query = match.apply(query)
+    rows, total = paginate_rows(session, query.where(*conditions).order_by(*order_by), page)
     return [(row[0], {name: row._mapping[name] for name in extra}) for row in rows], total
 
 

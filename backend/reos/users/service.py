@@ -13,7 +13,7 @@ from reos.api.principals import note_auth_change
 from reos.audit import service as audit
 from reos.auth import service as auth_service
 from reos.core.errors import Conflict, FieldProblem, Forbidden, NotFound
-from reos.core.pagination import PageParams
+from reos.core.pagination import PageParams, paginate
 from reos.core.security.passwords import hash_password
 from reos.core.security.rbac import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS
 from reos.models import AuthSession, Permission, Role, User
@@ -21,11 +21,7 @@ from reos.models import AuthSession, Permission, Role, User
 
 def list_users(session: Session, *, page: PageParams) -> tuple[list[User], int]:
     """One page of the organization's members, oldest first."""
-    total = session.scalar(select(func.count()).select_from(User)) or 0
-    users = session.scalars(
-        select(User).order_by(User.created_at, User.id).offset(page.offset).limit(page.page_size)
-    ).all()
-    return list(users), total
+    return paginate(session, select(User).order_by(User.created_at, User.id), page)
 
 
 def get_user(session: Session, *, user_id: uuid.UUID) -> User:
