@@ -88,6 +88,7 @@ def bounding_box(lat: float, lon: float, radius_km: float) -> BoundingBox:
         return BoundingBox(lat_min, lat_max, FULL_CIRCLE)
     lon = normalize_longitude(lon)
     lon_min, lon_max = lon - d_lon, lon + d_lon
+    ranges: tuple[tuple[float, float], ...]
     if lon_min < -180.0:
         ranges = ((lon_min + 360.0, 180.0), (-180.0, lon_max))
     elif lon_max > 180.0:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_
 
 from providers.geo import BoundingBox
 
 
 def within_box(
-    box: BoundingBox, latitude: ColumnElement[Any], longitude: ColumnElement[Any]
+    box: BoundingBox, latitude: SQLColumnExpression[Any], longitude: SQLColumnExpression[Any]
 ) -> ColumnElement[bool]:
     """Rows whose coordinates lie in `box`: plain range conditions an index can serve, with
     the two longitude ranges of a box across the antimeridian joined by OR. A row without
     coordinates never matches."""
-    conditions = [latitude.between(box.lat_min, box.lat_max)]
+    conditions: list[ColumnElement[bool]] = [latitude.between(box.lat_min, box.lat_max)]
     if box.every_longitude:
         conditions.append(longitude.is_not(None))
     else:
