@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from reos.api.principals import note_auth_change
 from reos.audit import service as audit
@@ -15,8 +15,7 @@ from reos.auth import service as auth_service
 from reos.core.errors import Conflict, FieldProblem, Forbidden, NotFound
 from reos.core.pagination import PageParams, paginate
 from reos.core.security.passwords import hash_password
-from reos.core.security.rbac import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS
-from reos.models import AuthSession, Permission, Role, User
+from reos.models import AuthSession, User
 
 
 def list_users(session: Session, *, page: PageParams) -> tuple[list[User], int]:
@@ -156,24 +155,3 @@ def remove_user(session: Session, *, actor_id: uuid.UUID, user_id: uuid.UUID) ->
         entity_id=user.id,
         actor_user_id=actor_id,
     )
-
-
-def sync_role_catalog(session: Session) -> None:
-    """Mirror the in-code permission map into the roles and permissions tables."""
-    permissions = {p.code: p for p in session.scalars(select(Permission))}
-    for code in sorted({perm.value for perms in ROLE_PERMISSIONS.values() for perm in perms}):
-        if code not in permissions:
-            permissions[code] = Permission(code=code, description=code.replace(":", " "))
-            session.add(permissions[code])
-    session.flush()
-    roles = {
-        r.name: r for r in session.scalars(select(Role).options(selectinload(Role.permissions)))
-    }
-    for name, granted in ROLE_PERMISSIONS.items():
-        role = roles.get(name)
-        if role is None:
-            role = Role(name=name, description=ROLE_DESCRIPTIONS[name], permissions=[])
-            session.add(role)
-        role.description = ROLE_DESCRIPTIONS[name]
-        role.permissions = [permissions[p.value] for p in sorted(granted)]
-    session.flush()
