@@ -5,32 +5,28 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import redis
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
+from reos.api.deps import container_of
 from reos.api.idempotency import IdempotentReplay
-from reos.auth.lockout import MemoryFailureCounter, RedisFailureCounter
 from reos.auth.router import router as auth_router
-from reos.composition import JOBS, process_providers
-from reos.core.celery_app import make_celery
+from reos.composition import build_api_container
 from reos.core.db import Database
 from reos.core.http.context import RequestContextMiddleware
 from reos.core.http.headers import SecurityHeadersMiddleware
 from reos.core.http.problems import install_problem_handlers
-from reos.core.http.ratelimit import ClientAddress, RateLimiter, RateLimitMiddleware
+from reos.core.http.ratelimit import ClientAddress, RateLimitMiddleware
 from reos.core.http.unit_of_work import UnitOfWorkMiddleware
-from reos.core.inflight import MemoryInFlight, RedisInFlight
 from reos.core.logging import configure_logging
-from reos.core.metrics import ApiMetrics
-from reos.core.security.tokens import InvalidToken, TokenService
+from reos.core.security.tokens import InvalidToken
 from reos.core.settings import Settings, get_settings
 from reos.docs_page import mount_docs
 from reos.health.router import router as health_router
-from reos.jobs import Dispatcher, JobCatalog, send_enqueued
+from reos.jobs import JobCatalog
 from reos.leads.router import router as leads_router
 from reos.listings.router import router as listings_router
 from reos.outreach.router import router as outreach_router
@@ -57,28 +53,13 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
-    celery = make_celery(settings)
-    dispatcher = Dispatcher(celery)
-    # This app's listeners on the caller's engine, or on its own: what a request's services
-    # enqueued is sent once the request commits.
-    base = database or Database(settings)
-    db = base.with_listeners(send_enqueued(dispatcher))
-    redis_client = (
-        redis.Redis.from_url(settings.redis_url, socket_timeout=2) if settings.redis_url else None
-    )
-
-    provider_set = process_providers(settings, db)
+    container = build_api_container(settings, database=database, jobs=jobs)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(provider_set.initialize_all)
+        await run_in_threadpool(container.providers.initialize_all)
         yield
-        await run_in_threadpool(provider_set.shutdown_all)
-        if redis_client is not None:
-            redis_client.close()
-        celery.close()
-        if database is None:  # an engine handed in by the caller is the caller's to dispose
-            base.dispose()
+        await run_in_threadpool(container.close)
 
     app = FastAPI(
         title="Real Estate OS API",
@@ -90,17 +71,8 @@ def create_app(
         generate_unique_id_function=operation_id,
         lifespan=lifespan,
     )
-    tokens = TokenService(settings)
-    metrics = ApiMetrics()
-    limiter = RateLimiter(settings.redis_url)
-    state = app.state
-    state.settings, state.db, state.tokens, state.metrics = settings, db, tokens, metrics
-    state.limiter, state.redis, state.providers = limiter, redis_client, provider_set
-    state.jobs, state.dispatcher = jobs or JOBS, dispatcher
-    state.inflight = RedisInFlight(redis_client) if redis_client else MemoryInFlight()
-    state.login_failures = (
-        RedisFailureCounter(redis_client) if redis_client else MemoryFailureCounter()
-    )
+    app.state.container = container
+    tokens, metrics, limiter = container.tokens, container.metrics, container.limiter
 
     install_problem_handlers(app)
     app.add_exception_handler(IdempotentReplay, _replay)
@@ -128,7 +100,7 @@ def create_app(
             return None
 
     # Added innermost first: a request passes headers → context → CORS → rate limit → UoW.
-    app.add_middleware(UnitOfWorkMiddleware, database=lambda: app.state.db)
+    app.add_middleware(UnitOfWorkMiddleware, database=lambda: container.database)
     app.add_middleware(
         RateLimitMiddleware,
         limiter=limiter,
@@ -155,7 +127,7 @@ def create_app(
 async def _replay(request: Request, exc: Exception) -> Response:
     """Answer a reused Idempotency-Key with the first response, byte for byte."""
     assert isinstance(exc, IdempotentReplay)
-    request.app.state.metrics.idempotent_replays.inc()
+    container_of(request).metrics.idempotent_replays.inc()
     headers = dict(exc.stored_headers)
     headers["Idempotent-Replayed"] = "true"
     media_type = headers.pop("content-type", "application/json")

@@ -13,20 +13,18 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import redis
 from celery import Celery, Task
 from celery.exceptions import Reject
 from celery.schedules import crontab
 from celery.signals import worker_process_shutdown, worker_shutdown
 
 from providers.callbacks import CallbackDeliverer
-from providers.factory import ProviderSet
-from reos.composition import JOBS, callback_delivery, process_providers
+from reos.composition import JOBS, build_container, callback_delivery
+from reos.container import Container
 from reos.core.celery_app import DEAD_LETTER, DLQ, RUN_JOB, broker_url, is_rabbitmq, make_celery
-from reos.core.db import Database
 from reos.core.logging import configure_logging, get_logger
 from reos.core.settings import Settings, get_settings
-from reos.jobs import Dispatcher, JobCatalog, maintenance, schedule, send_enqueued
+from reos.jobs import JobCatalog, maintenance, schedule
 from reos.jobs.runner import JobRunner
 
 log = get_logger("reos.worker")
@@ -36,22 +34,17 @@ RECOVER_LOST = "reos.beat.recover_lost"
 
 @dataclass
 class WorkerRuntime:
-    settings: Settings
-    database: Database
-    providers: ProviderSet
-    dispatcher: Dispatcher
+    """The worker process's container, its job runner and the mock vendors' dispatcher."""
+
+    services: Container
     runner: JobRunner
     pid: int
     callbacks: CallbackDeliverer | None = None
-    redis: redis.Redis | None = None
 
     def close(self) -> None:
         if self.callbacks is not None:
             self.callbacks.stop()
-        self.providers.shutdown_all()
-        if self.redis is not None:
-            self.redis.close()
-        self.database.dispose()
+        self.services.close()
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
@@ -85,25 +78,21 @@ def create_worker(settings: Settings | None = None, jobs: JobCatalog | None = No
             current = state.get("runtime")
             if current is None or current.pid != os.getpid():  # first use, or a forked child
                 configure_logging(settings.log_level, settings.log_json)
-                dispatcher = Dispatcher(app)
-                # Jobs that start jobs: their messages go out once the job's work commits.
-                database = Database(settings, on_commit=[send_enqueued(dispatcher)])
-                providers = process_providers(settings, database)
-                providers.initialize_all()
-                client = (
-                    redis.Redis.from_url(settings.redis_url, socket_timeout=2)
-                    if settings.redis_url
-                    else None
-                )
+                # Jobs that start jobs: the container's database sends their messages once
+                # the job's work commits.
+                services = build_container(settings, jobs=catalog, celery=app)
+                services.providers.initialize_all()
                 current = WorkerRuntime(
-                    settings=settings,
-                    database=database,
-                    providers=providers,
-                    dispatcher=dispatcher,
-                    runner=JobRunner(settings, database, providers, catalog, redis_client=client),
+                    services=services,
+                    runner=JobRunner(
+                        settings,
+                        services.database,
+                        services.providers,
+                        catalog,
+                        redis_client=services.redis,
+                    ),
                     pid=os.getpid(),
-                    callbacks=callback_delivery(settings, providers),
-                    redis=client,
+                    callbacks=callback_delivery(settings, services.providers),
                 )
                 if current.callbacks is not None:
                     current.callbacks.start()
@@ -133,13 +122,17 @@ def create_worker(settings: Settings | None = None, jobs: JobCatalog | None = No
     def start_scheduled(task_type: str) -> int:
         current = runtime()
         return len(
-            schedule.fan_out(current.database, current.dispatcher, settings, catalog[task_type])
+            schedule.fan_out(
+                current.services.database, current.services.dispatcher, settings, catalog[task_type]
+            )
         )
 
     @app.task(name=RECOVER_LOST, shared=False)
     def recover_lost() -> dict[str, int]:
         current = runtime()
-        recovered = schedule.recover_lost(current.database, current.dispatcher, settings)
+        recovered = schedule.recover_lost(
+            current.services.database, current.services.dispatcher, settings
+        )
         return {"pending": recovered.resent_pending, "stalled": recovered.resent_stalled}
 
     def shutdown(**_kwargs: Any) -> None:

@@ -87,14 +87,14 @@ def queued_task_ids(settings: Settings, queue: str) -> list[str]:
 
 
 def runner_for(app: Any, seed: int = 7) -> JobRunner:
-    state = app.state
+    services = app.state.container
     return JobRunner(
-        state.settings,
-        state.db,
-        state.providers,
-        state.jobs,
+        services.settings,
+        services.database,
+        services.providers,
+        services.jobs,
         rng=random.Random(seed),
-        redis_client=state.redis,
+        redis_client=services.redis,
     )
 
 

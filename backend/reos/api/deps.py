@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from providers.factory import ProviderSet
 from reos.api.principals import PRINCIPALS, SessionFacts
+from reos.container import ApiContainer
 from reos.core.db import bind_tenant
 from reos.core.errors import Forbidden, Unauthorized
 from reos.core.http.unit_of_work import unit_of_work
@@ -28,25 +29,33 @@ from reos.models import AuthSession, User
 bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/v1/auth/login")
 
 
+def container_of(request: Request) -> ApiContainer:
+    """The app's services (built once by `reos.composition`): the one read of app state."""
+    container: ApiContainer = request.app.state.container
+    return container
+
+
+async def get_container(request: Request) -> ApiContainer:
+    return container_of(request)
+
+
 async def get_session(request: Request) -> Session:
     return unit_of_work(request.scope).session
 
 
 async def get_tokens(request: Request) -> TokenService:
-    tokens: TokenService = request.app.state.tokens
-    return tokens
+    return container_of(request).tokens
 
 
 async def get_providers(request: Request) -> ProviderSet:
-    providers: ProviderSet = request.app.state.providers
-    return providers
+    return container_of(request).providers
 
 
 async def get_jobs(request: Request) -> JobCatalog:
-    jobs: JobCatalog = request.app.state.jobs
-    return jobs
+    return container_of(request).jobs
 
 
+ContainerDep = Annotated[ApiContainer, Depends(get_container)]
 SessionDep = Annotated[Session, Depends(get_session)]
 JobsDep = Annotated[JobCatalog, Depends(get_jobs)]
 TokensDep = Annotated[TokenService, Depends(get_tokens)]
@@ -79,7 +88,7 @@ async def current_principal(
     """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("A bearer access token is required.")
-    tokens: TokenService = request.app.state.tokens  # not a dependency: one node less per request
+    tokens = container_of(request).tokens  # not a dependency: one node less per request
     try:
         claims = tokens.verify(credentials.credentials, expected_type="access")
     except InvalidToken as exc:

@@ -19,10 +19,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from reos.api.deps import CurrentPrincipal, Principal, SessionDep
+from reos.api.deps import CurrentPrincipal, Principal, SessionDep, container_of
 from reos.core.errors import BadRequest, Conflict, DomainError, FieldProblem, ValidationFailed
 from reos.core.http.unit_of_work import BufferedResponse, ResponseHook, unit_of_work
-from reos.core.inflight import InFlightRegistry
 from reos.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -133,13 +132,13 @@ async def idempotency_key(
     key = parse_key(key_header)
     method, path = request.method, request.url.path
     fingerprint = request_fingerprint(method, path, await request.body())
-    registry: InFlightRegistry = request.app.state.inflight
+    registry = container_of(request).inflight
     marker = f"{principal.organization_id}:{principal.user_id}:{method}:{path}:{key}"
     if not registry.acquire(marker, IN_FLIGHT_TTL_SECONDS):
         raise Conflict("A request with this Idempotency-Key is still being processed.")
     uow = unit_of_work(request.scope)
     uow.after_close.append(lambda: registry.release(marker))
-    ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
+    ttl = timedelta(hours=container_of(request).settings.idempotency_ttl_hours)
     record = await run_in_threadpool(
         _claim, session, principal, method, path, key, fingerprint, ttl
     )

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from providers.storage.port import ObjectNotFound
+from reos.api.deps import container_of
 from reos.core.db import utcnow
 from reos.core.errors import FieldProblem, PayloadTooLarge, ValidationFailed
 from reos.core.http.unit_of_work import unit_of_work
@@ -120,7 +121,7 @@ async def accept_csv(
     user_id: uuid.UUID,
 ) -> TaskAccepted:
     """Check and store an uploaded CSV, and start `spec` on it after the request commits."""
-    limit: int = request.app.state.settings.storage_max_upload_bytes
+    limit: int = container_of(request).settings.storage_max_upload_bytes
     data = await upload.read(limit + 1)
     if len(data) > limit:
         raise PayloadTooLarge(f"The file is larger than {limit} bytes.")
@@ -138,7 +139,7 @@ async def accept_csv(
     arguments = CsvImportArgs(storage_key=key, filename=filename, actor_user_id=user_id)
 
     def store_and_start() -> TaskRun:
-        request.app.state.providers.storage.put(key, data, "text/csv")
+        container_of(request).providers.storage.put(key, data, "text/csv")
         return enqueue(unit_of_work(request.scope).session, spec, arguments, created_by=user_id)
 
     return accepted(await run_in_threadpool(store_and_start))

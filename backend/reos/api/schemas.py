@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
@@ -41,43 +40,3 @@ class StrictBody(BaseModel):
     silently ignoring them."""
 
     model_config = ConfigDict(extra="forbid")
-
-
-class UserOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    email: str
-    full_name: str
-    role: str
-    status: str
-    organization_id: uuid.UUID
-
-
-class PropertyOut(BaseModel):
-    """A property as the API shows it: by its own routes and inside search hits."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    organization_id: uuid.UUID
-    address: str
-    city: str
-    state: str
-    zip_code: str
-    property_type: str
-    status: str
-    price: Number | None
-    bedrooms: int | None
-    bathrooms: Number | None
-    square_feet: int | None
-    lot_size: int | None
-    year_built: int | None
-    latitude: float | None
-    longitude: float | None
-    apn: str | None
-    description: str | None
-    owner_name: str | None
-    created_by_id: uuid.UUID | None
-    created_at: UtcDatetime
-    updated_at: UtcDatetime

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from reos.api.deps import CurrentPrincipal, SessionDep, TokensDep
+from reos.api.deps import CurrentPrincipal, SessionDep, TokensDep, container_of
 from reos.api.responses import AUTH_ERRORS, errors
-from reos.api.schemas import UserOut
 from reos.auth import service
 from reos.auth.schemas import LoginIn, RefreshIn, RegisterIn, TokenPairOut
+from reos.users.schemas import UserOut
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -37,8 +37,8 @@ def login(body: LoginIn, request: Request, session: SessionDep, tokens: TokensDe
     pair = service.login(
         session,
         tokens=tokens,
-        unknown_failures=request.app.state.login_failures,
-        max_failures=request.app.state.settings.login_max_failures,
+        unknown_failures=container_of(request).login_failures,
+        max_failures=container_of(request).settings.login_max_failures,
         email=body.email,
         password=body.password,
         ip_address=request.client.host if request.client else None,

@@ -12,14 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reos.audit import service as audit
-from reos.auth.lockout import (
-    FailureCounter,
-    FailureState,
-    register_failure,
-    seconds_locked,
-)
+from reos.auth.lockout import register_failure, seconds_locked
 from reos.core.db import bind_tenant, commit_despite_error
 from reos.core.errors import Conflict, FieldProblem, TooManyRequests, Unauthorized
+from reos.core.login_failures import FailureCounter, FailureState
 from reos.core.security.passwords import hash_password, verify_password
 from reos.core.security.tokens import InvalidToken, TokenService
 from reos.models import AuthSession, Organization, User

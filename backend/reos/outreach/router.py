@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from reos.api.deps import Principal, SessionDep, require
+from reos.api.deps import Principal, SessionDep, container_of, require
 from reos.api.responses import errors
 from reos.core.pagination import Page, PageParams, page_params
 from reos.core.security.rbac import Permission
@@ -48,7 +48,7 @@ def outbox(
     page: Annotated[PageParams, Depends(page_params)],
 ) -> Page[OutboxMessageOut]:
     """Every message the mock providers "sent" for your organization (mock mode only)."""
-    rows, total = service.list_outbox(session, mode=request.app.state.settings.mode, page=page)
+    rows, total = service.list_outbox(session, mode=container_of(request).settings.mode, page=page)
     return Page[OutboxMessageOut].of(rows, total, page)
 
 
@@ -60,7 +60,7 @@ class CallbackReceiptOut(BaseModel):
 
 
 async def _receive(request: Request, session: SessionDep, channel: str) -> CallbackReceiptOut:
-    providers = request.app.state.providers
+    providers = container_of(request).providers
     body = await request.body()
     headers = {k.lower(): v for k, v in request.headers.items()}
     parse = callbacks.email_events if channel == "email" else callbacks.sms_events

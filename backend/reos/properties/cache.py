@@ -26,6 +26,7 @@ from fastapi import Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from reos.api.deps import container_of
 from reos.core.db import after_commit
 from reos.core.http.unit_of_work import unit_of_work
 from reos.core.logging import get_logger
@@ -216,8 +217,8 @@ def cache_of(request: Request) -> PropertyCache:
         with _build_lock:
             cache = getattr(state, "property_cache", None)
             if cache is None:
-                client = getattr(state, "redis", None)
-                metrics = getattr(state, "metrics", None)
+                client = container_of(request).redis
+                metrics = container_of(request).metrics
                 cache = (
                     PropertyCache(RedisStore(client), metrics)
                     if client is not None

@@ -8,11 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from starlette.concurrency import run_in_threadpool
 
-from reos.api.deps import Principal, ProvidersDep, SessionDep, require
+from reos.api.deps import Principal, ProvidersDep, SessionDep, container_of, require
 from reos.api.idempotency import IdempotencyKeyDep
 from reos.api.imports import TaskAccepted, accept_csv, accepted
 from reos.api.responses import READ_ERRORS, WRITE_ERRORS, JSONBytes, ProblemOut, errors
-from reos.api.schemas import PropertyOut
 from reos.core.pagination import Page, PageParams, page_params
 from reos.core.security.rbac import Permission
 from reos.jobs import enqueue
@@ -25,6 +24,7 @@ from reos.properties.schemas import (
     PropertyImageOut,
     PropertyIn,
     PropertyListQuery,
+    PropertyOut,
     ValuationOut,
 )
 
@@ -146,7 +146,7 @@ async def add_image(
     file: Annotated[UploadFile, File(description="JPEG, PNG or WebP")],
 ) -> PropertyImageOut:
     """Add an image; its type and pixel size are read from its bytes."""
-    limit = request.app.state.settings.storage_max_upload_bytes
+    limit = container_of(request).settings.storage_max_upload_bytes
     data = await file.read(limit + 1)
     image = await run_in_threadpool(
         lambda: service.add_image(

@@ -29,6 +29,37 @@ WritableStatus = Literal["active", "pending", "sold", "off_market"]
 SORT_FIELDS = ("price", "created_at", "square_feet", "bedrooms", "year_built")
 DEFAULT_SORT = "-created_at"
 
+
+class PropertyOut(BaseModel):
+    """A property as the API shows it: by its own routes and inside search hits (the search
+    feature presents it, so its schemas may import this one)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    address: str
+    city: str
+    state: str
+    zip_code: str
+    property_type: str
+    status: str
+    price: Number | None
+    bedrooms: int | None
+    bathrooms: Number | None
+    square_feet: int | None
+    lot_size: int | None
+    year_built: int | None
+    latitude: float | None
+    longitude: float | None
+    apn: str | None
+    description: str | None
+    owner_name: str | None
+    created_by_id: uuid.UUID | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
 ZIP_PATTERN = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
 EARLIEST_YEAR_BUILT = 1700
 CENTS = Decimal("0.01")

@@ -16,8 +16,9 @@ from pydantic import (
     field_validator,
 )
 
-from reos.api.schemas import PropertyOut, StrictBody, UtcDatetime
+from reos.api.schemas import StrictBody, UtcDatetime
 from reos.core.pagination import MAX_PAGE_SIZE
+from reos.properties.schemas import PropertyOut
 
 PropertyType = Literal["single_family", "condo", "townhouse", "multi_family", "land", "commercial"]
 PropertyStatus = Literal["active", "pending", "sold", "off_market", "archived"]

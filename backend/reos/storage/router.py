@@ -13,6 +13,7 @@ from reos.api.deps import (
     Principal,
     ProvidersDep,
     bearer,
+    container_of,
     current_principal,
     require,
 )
@@ -55,7 +56,7 @@ async def upload(
     file: Annotated[UploadFile, File(description="JPEG, PNG, WebP, GIF, PDF, CSV or text")],
 ) -> StoredFileOut:
     """Upload a file; its type is sniffed from its bytes, not taken from the request."""
-    limit = request.app.state.settings.storage_max_upload_bytes
+    limit = container_of(request).settings.storage_max_upload_bytes
     data = await file.read(limit + 1)
     stored = service.upload(
         providers.storage,

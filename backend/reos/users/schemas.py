@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Literal
 
-from pydantic import EmailStr
+from pydantic import BaseModel, ConfigDict, EmailStr
 
-from reos.api.schemas import Name, Password, StrictBody, UserOut
+from reos.api.schemas import Name, Password, StrictBody
 
 RoleName = Literal["admin", "sales", "agent", "viewer"]
 UserStatus = Literal["active", "disabled"]
@@ -28,4 +29,12 @@ class UserUpdateIn(StrictBody):
     status: UserStatus | None = None
 
 
-__all__ = ["MemberIn", "RoleName", "UserOut", "UserStatus", "UserUpdateIn"]
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+    role: str
+    status: str
+    organization_id: uuid.UUID

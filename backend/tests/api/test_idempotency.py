@@ -74,7 +74,7 @@ def test_keys_are_scoped_per_user(client: TestClient, admin: Account) -> None:
 
 
 def test_a_key_in_flight_is_a_conflict(client: TestClient, admin: Account) -> None:
-    registry = client.app.state.inflight  # type: ignore[attr-defined]
+    registry = client.app.state.container.inflight  # type: ignore[attr-defined]
     marker = f"{admin.organization_id}:{admin.id}:POST:{USERS}:busy-key"
     assert registry.acquire(marker, 60)
     response = client.post(

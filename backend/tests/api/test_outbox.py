@@ -16,7 +16,7 @@ from tests.conftest import Account, add_member, register
 
 
 def send(app: Any, account: Account, to: str) -> str:
-    result = app.state.providers.email.send(
+    result = app.state.container.providers.email.send(
         EmailMessage(
             to=to,
             subject="New listing on Elm St",

@@ -597,7 +597,7 @@ def test_property_reads_need_read_and_every_other_route_write(app: Any) -> None:
 
 
 def cache_counts(client: TestClient) -> tuple[float, float]:
-    metrics = client.app.state.metrics  # type: ignore[attr-defined]
+    metrics = client.app.state.container.metrics  # type: ignore[attr-defined]
     hits = metrics.cache_hits.labels("properties")._value.get()
     misses = metrics.cache_misses.labels("properties")._value.get()
     return hits, misses

@@ -26,7 +26,7 @@ LATER = datetime.now(UTC) + timedelta(hours=1)  # every mock callback is due by 
 
 def dispatcher(client: TestClient) -> CallbackDeliverer:
     """The mock vendors' dispatcher, posting into this app instead of over a socket."""
-    sink = client.app.state.providers.callback_sink  # type: ignore[attr-defined]
+    sink = client.app.state.container.providers.callback_sink  # type: ignore[attr-defined]
     assert isinstance(sink, InMemoryCallbackSink)
     return CallbackDeliverer(
         sink, lambda channel: CALLBACK_PATH.format(channel=channel), client, clock=lambda: LATER
@@ -52,7 +52,7 @@ def test_a_bounce_is_recorded_once_and_the_address_goes_on_the_dnc_list(
     client: TestClient, admin: Account, database: Database
 ) -> None:
     send_email(client, admin, "bounce@leads.example")
-    sink = client.app.state.providers.callback_sink  # type: ignore[attr-defined]
+    sink = client.app.state.container.providers.callback_sink  # type: ignore[attr-defined]
     (callback,) = sink.pending()
     assert dispatcher(client).deliver_due() == 1
 
@@ -96,7 +96,7 @@ def test_a_stop_reply_puts_the_number_on_the_dnc_list_of_the_sender_only(
     client: TestClient, admin: Account, database: Database
 ) -> None:
     other = register(client, "Other Realty")
-    providers = client.app.state.providers  # type: ignore[attr-defined]
+    providers = client.app.state.container.providers  # type: ignore[attr-defined]
     sent = providers.sms.send(SMSMessage(to=REPLIES_STOP, body="New listing on Elm St"))
     with database.unit_of_work(uuid.UUID(admin.organization_id)) as session:
         session.add(
@@ -123,7 +123,7 @@ def test_a_tampered_or_misrouted_callback_is_refused_and_changes_nothing(
     client: TestClient, admin: Account, database: Database
 ) -> None:
     send_email(client, admin, "bounce@leads.example")
-    sink = client.app.state.providers.callback_sink  # type: ignore[attr-defined]
+    sink = client.app.state.container.providers.callback_sink  # type: ignore[attr-defined]
     (callback,) = sink.drain(LATER)
     tampered = callback.body.replace(b"bounce@", b"bounce2@")
     refused = client.post(
@@ -142,7 +142,7 @@ def test_a_tampered_or_misrouted_callback_is_refused_and_changes_nothing(
 
 
 def test_a_callback_for_an_unknown_message_is_counted_unmatched(client: TestClient) -> None:
-    providers = client.app.state.providers  # type: ignore[attr-defined]
+    providers = client.app.state.container.providers  # type: ignore[attr-defined]
     providers.sms.send(SMSMessage(to="+15551230000", body="hello"))  # no attempt on record
     sink = providers.callback_sink
     (callback,) = sink.drain(LATER)

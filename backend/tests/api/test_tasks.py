@@ -16,6 +16,7 @@ from reos.composition import JOBS
 from reos.core.db import Database
 from reos.core.settings import Settings
 from reos.jobs import JobContext, JobSpec, NoArguments, PermanentJobError, catalog, new_run
+from reos.main import create_app
 from reos.models import OutboxMessage, TaskRun
 from reos.outreach.jobs import SendEmailArgs, send_email
 from tests.conftest import Account, add_member, make_app, register
@@ -203,8 +204,7 @@ def test_replaying_a_task_whose_effect_happened_does_not_send_again(
     settings: Settings, database: Database, owner_engine: Any
 ) -> None:
     spec = JobSpec("test.send_then_fail", SendEmailArgs, _send_then_fail, "test")
-    app = make_app(settings, database)
-    app.state.jobs = catalog(spec, *JOBS.values())
+    app = create_app(settings, database, jobs=catalog(spec, *JOBS.values()))
     with TestClient(app) as client:
         admin = register(client)
         org = uuid.UUID(admin.organization_id)
@@ -243,7 +243,7 @@ def test_cancel_a_pending_task_and_a_running_one(client: TestClient, admin: Acco
 
     running = start_webhook(client, admin, "https://hooks.example.com/b")
     org = uuid.UUID(admin.organization_id)
-    db: Database = client.app.state.db  # type: ignore[attr-defined]
+    db: Database = client.app.state.container.database  # type: ignore[attr-defined]
     with db.unit_of_work(org) as session:
         run = session.get(TaskRun, uuid.UUID(running["id"]))
         assert run is not None
@@ -272,8 +272,7 @@ def test_a_running_job_stops_at_its_next_progress_report_once_cancelled(
         return {"steps": len(steps)}
 
     spec = JobSpec("test.long", NoArguments, long_job, "test")
-    app = make_app(settings, database)
-    app.state.jobs = catalog(spec)
+    app = create_app(settings, database, jobs=catalog(spec))
     with TestClient(app) as client:
         admin = register(client)
         org = uuid.UUID(admin.organization_id)
@@ -395,8 +394,7 @@ def test_a_maintenance_run_that_fails_is_failed_not_dead_lettered(
         raise PermanentJobError("misconfigured")
 
     spec = JobSpec("test.housekeeping", NoArguments, broken, "test", dead_letter=False)
-    app = make_app(settings, database)
-    app.state.jobs = catalog(spec)
+    app = create_app(settings, database, jobs=catalog(spec))
     with TestClient(app) as client:
         admin = register(client)
         org = uuid.UUID(admin.organization_id)
