@@ -36,7 +36,6 @@ from reos.models import (
     User,
 )
 from reos.properties.domain import apn_hash, normalize_address
-from reos.users import service as users_service
 
 DEMO_PASSWORD = "DemoPass123!"
 SEED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -105,7 +104,6 @@ class DemoSeeder:
             name="Demo Realty",
             slug=f"demo-realty-{self.seed}",
         )
-        users_service.sync_role_catalog(self.session)
         users = {role: self.seed_user(role) for role in ROLES}
         # Draw every random value even for rows that exist, so a partial re-run stays aligned.
         for index in range(50):

@@ -121,11 +121,16 @@ def pg_owner_engine(pg_owner_url: URL) -> Iterator[Any]:
     engine.dispose()
 
 
+# Written by the migrations (the role catalog, migration 0010), never by the application.
+MIGRATION_DATA = frozenset({"roles", "permissions", "role_permissions"})
+
+
 @pytest.fixture(autouse=True)
 def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
-    """After a test that used the database, remove every row (as the owner, past RLS)."""
+    """After a test that used the database, remove every row (as the owner, past RLS), except
+    the reference data the migrations write."""
     yield
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name not in MIGRATION_DATA]
     for name in ("owner_engine", "pg_owner_engine"):
         if name not in request.fixturenames:
             continue

@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 
-from providers.data.geo import haversine_km
 from providers.data.port import (
     COMPARABLES,
     GEOCODE,
@@ -35,6 +34,7 @@ from providers.data.vendor import (
     number,
     parse_date,
 )
+from providers.geo import haversine_km
 from providers.vendor_http import Sleep, VendorClient, raise_for_vendor_status
 
 ATTOM_API = "https://api.gateway.attomdata.com/propertyapi/v1.0.0"

@@ -15,7 +15,6 @@ from faker import Faker
 
 from providers.base import ProviderHealth, TransientProviderError
 from providers.data import mock_world as world
-from providers.data.geo import haversine_km
 from providers.data.port import (
     COMPARABLES,
     ENRICH_LEAD,
@@ -36,6 +35,7 @@ from providers.data.port import (
     PropertyQuery,
     one_line,
 )
+from providers.geo import haversine_km
 
 # Each operation is priced as the real provider that would answer it (ATTOM for property data,
 # Regrid for owner lookups, OpenAddresses for geocoding), so demo budgets behave like real ones.

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from faker import Faker
 
-from providers.data.geo import destination, haversine_km
+from providers.geo import destination, haversine_km
 
 
 @dataclass(frozen=True)

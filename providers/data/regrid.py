@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from providers.data.geo import haversine_km
 from providers.data.port import (
     COMPARABLES,
     ENRICH_LEAD,
@@ -33,6 +32,7 @@ from providers.data.vendor import (
     number,
     parse_date,
 )
+from providers.geo import haversine_km
 from providers.vendor_http import Sleep, VendorClient
 
 REGRID_API = "https://app.regrid.com/api/v2"

@@ -6,6 +6,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from providers.base import PermanentProviderError, ProviderHealth
 from providers.callbacks import CallbackSink, ProviderCallback, sign_batch
@@ -39,10 +40,6 @@ REJECTED_LOCAL_PART = "invalid"
 Clock = Callable[[], datetime]
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class MockEmailProvider(EmailProvider):
     name = "mock-email"
     mode = "mock"
@@ -55,7 +52,7 @@ class MockEmailProvider(EmailProvider):
         *,
         default_from: str = "outreach@demo.reos.example",
         callback_delay_s: float = 2.0,
-        clock: Clock = _utcnow,
+        clock: Clock = partial(datetime.now, UTC),
         latency_ms: float = 0.0,
     ) -> None:
         self.outbox = outbox

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -22,6 +22,7 @@ from reos.core.errors import Forbidden, Unauthorized
 from reos.core.http.unit_of_work import unit_of_work
 from reos.core.security.rbac import Permission, has_permission
 from reos.core.security.tokens import InvalidToken, TokenClaims, TokenService
+from reos.core.time import as_utc, utcnow
 from reos.jobs import JobCatalog
 from reos.models import AuthSession, User
 
@@ -102,7 +103,7 @@ async def current_principal(
         await run_in_threadpool(bind_tenant, session, facts.organization_id)
     else:
         bind_tenant(session, facts.organization_id)
-    if _aware(facts.session_expires_at) <= datetime.now(UTC):
+    if as_utc(facts.session_expires_at) <= utcnow():
         raise Unauthorized("The session has expired.")
     return Principal(
         user_id=facts.user_id,
@@ -138,11 +139,6 @@ def _session_facts(session: Session, claims: TokenClaims) -> SessionFacts:
         email=row.email,
         session_expires_at=row.expires_at,
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from reos.core.security.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from reos.core.time import as_utc
 
 Password = Annotated[
     str,
@@ -38,12 +39,6 @@ Count = Annotated[int, Field(ge=0, le=INTEGER_MAX, description="0 to 2147483647"
 MONEY_MAX = Decimal("999999999999.99")
 Money = Annotated[Decimal, Field(ge=0, le=MONEY_MAX)]
 """An amount of a NUMERIC(14, 2) money column."""
-
-
-def as_utc(moment: datetime) -> datetime:
-    # Naive means UTC (SQLite hands back naive datetimes); an offset is converted, so clients
-    # always get UTC whatever the database session's time zone.
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]

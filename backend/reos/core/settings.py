@@ -6,6 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
+import phonenumbers
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -91,6 +92,9 @@ class Settings(BaseSettings):
     task_stale_after_seconds: float = Field(default=120.0, gt=0)
     task_visibility_timeout_seconds: int = Field(default=7200, gt=0)
 
+    # Where a phone number written without a country code is taken to be (ISO 3166 code).
+    default_phone_region: str = "US"
+
     login_max_failures: int = 5
     idempotency_ttl_hours: int = 24
     # Domain events older than this are purged nightly (reos.jobs.maintenance).
@@ -104,6 +108,15 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("default_phone_region")
+    @classmethod
+    def _known_phone_region(cls, value: str) -> str:
+        # Checked at start-up: an unknown region would refuse every national number later.
+        region = value.strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value!r} is not a region phone numbers are known for")
+        return region
 
     def production_gaps(self) -> list[str]:
         """Settings production mode needs and the embedded defaults would otherwise fill in."""

@@ -16,7 +16,7 @@ import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import redis
 from pydantic import BaseModel, ValidationError
@@ -38,6 +38,7 @@ from reos.events.catalog import (
     TaskStarted,
     TaskSucceeded,
 )
+from reos.core.time import as_utc
 from reos.jobs import JobCancelled, JobCatalog, JobContext, JobSpec, PermanentJobError
 from reos.models import DeadLetter, TaskRun
 
@@ -67,10 +68,6 @@ def backoff(attempt: int, base: float, cap: float, rng: random.Random) -> float:
     of many tasks failing together spread out while each delay still grows."""
     ceiling = min(cap, base * 2 ** (attempt - 1))
     return round(ceiling / 2 + rng.uniform(0, ceiling / 2), 3)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 class Heartbeat:
@@ -167,7 +164,7 @@ class JobRunner:
                 events.record(session, TaskCancelled(task_id=run.id, task_type=run.task_type))
                 return Outcome("cancelled")
             if run.status == "running":
-                heartbeat = _aware(run.heartbeat_at) or now
+                heartbeat = as_utc(run.heartbeat_at) or now
                 if now - heartbeat < self.lease:
                     # Another worker holds it (a duplicate message): look again after its lease.
                     remaining = (heartbeat + self.lease - now).total_seconds()

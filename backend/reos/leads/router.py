@@ -62,12 +62,7 @@ def list_leads(
         status=lead_status, source=source, assigned_to=assigned_to, min_score=min_score, q=q
     )
     leads, total = queries.list_leads(session, filters=filters, sort=sort, page=page)
-    return Page[LeadOut](
-        items=[LeadOut.model_validate(lead) for lead in leads],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+    return Page[LeadOut].of(leads, total, page)
 
 
 @router.post("", response_model=LeadOut, status_code=CREATED, responses=WRITE_ERRORS)
@@ -175,7 +170,7 @@ def timeline(
 ) -> Page[TimelineItemOut]:
     """Activities, notes, scores and status changes, newest first."""
     items, total = lead_timeline.timeline(session, lead_id=lead_id, page=page)
-    return Page[TimelineItemOut](items=items, total=total, page=page.page, page_size=page.page_size)
+    return Page[TimelineItemOut].of(items, total, page)
 
 
 @router.post(
@@ -194,9 +189,4 @@ def list_scores(
 ) -> Page[ScoreOut]:
     """Every score the lead was given, newest first."""
     rows, total = scores.list_scores(session, lead_id=lead_id, page=page)
-    return Page[ScoreOut](
-        items=[ScoreOut.model_validate(s) for s in rows],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+    return Page[ScoreOut].of(rows, total, page)

@@ -1,8 +1,7 @@
-"""Request and response bodies of /api/v1/leads, and the phone normalizer they rely on."""
+"""Request and response bodies of /api/v1/leads."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -20,6 +19,7 @@ from pydantic import (
 )
 
 from reos.api.schemas import StrictBody, UtcDatetime, as_utc
+from reos.core.phones import MAX_PHONE_LENGTH, PhoneNumber
 
 LeadStatus = Literal["new", "contacted", "qualified", "converted", "lost"]
 # status_change activities are written by the service when a lead's status moves, never posted.
@@ -44,35 +44,6 @@ OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_lengt
 CLOCK_SKEW = timedelta(minutes=1)
 
 
-# --- phone numbers ------------------------------------------------------------------------------
-
-_PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
-_NANP = re.compile(r"^[2-9]\d{2}[2-9]\d{6}$")  # area code and exchange never start with 0 or 1
-
-
-def normalize_phone(raw: str) -> str | None:
-    """E.164 for a phone number written the usual ways, or None when it is not one.
-
-    US-style input without a country code is taken as +1: "(415) 555-0100", "415.555.0100" and
-    "1-415-555-0100" all give "+14155550100". International numbers need a "+" or "00" prefix.
-    """
-    compact = _PHONE_PUNCTUATION.sub("", raw.strip())
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    if compact.startswith("+"):
-        digits = compact[1:]
-        if not digits.isdigit() or not 8 <= len(digits) <= 15 or digits[0] == "0":
-            return None
-        if digits[0] == "1" and not (len(digits) == 11 and _NANP.match(digits[1:])):
-            return None
-        return "+" + digits
-    if not compact.isdigit():
-        return None
-    if len(compact) == 11 and compact[0] == "1":
-        compact = compact[1:]
-    return "+1" + compact if _NANP.match(compact) else None
-
-
 # --- leads --------------------------------------------------------------------------------------
 
 
@@ -82,7 +53,7 @@ class LeadIn(StrictBody):
     first_name: PersonName
     last_name: PersonName
     email: EmailStr | None = None
-    phone: Annotated[str, Field(max_length=40)] | None = None
+    phone: PhoneNumber | None = None
     source: SourceName | None = None
     status: LeadStatus = "new"
     assigned_to: uuid.UUID | None = Field(None, description="A member of your organization")
@@ -96,16 +67,6 @@ class LeadIn(StrictBody):
     def _lower_email(cls, value: str | None) -> str | None:
         # Stored lower-case so that duplicates are found whatever the casing.
         return value.lower() if value is not None else None
-
-    @field_validator("phone")
-    @classmethod
-    def _e164_phone(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        normalized = normalize_phone(value)
-        if normalized is None:
-            raise ValueError("not a phone number; use E.164 (+14155550100) or a US number")
-        return normalized
 
     @field_validator("budget_max")
     @classmethod
@@ -122,7 +83,7 @@ class LeadUpdateIn(StrictBody):
     first_name: PersonName | None = None
     last_name: PersonName | None = None
     email: EmailStr | None = None
-    phone: Annotated[str, Field(max_length=40)] | None = None
+    phone: Annotated[str, Field(max_length=MAX_PHONE_LENGTH)] | None = None
     source: SourceName | None = None
     status: LeadStatus | None = None
     assigned_to: uuid.UUID | None = None
@@ -237,5 +198,4 @@ __all__ = [
     "NoteOut",
     "ScoreOut",
     "TimelineItemOut",
-    "normalize_phone",
 ]

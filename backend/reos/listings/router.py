@@ -56,9 +56,7 @@ def list_public_listings(
     """Active listings of every organization, newest first (public, no token)."""
     filters = service.PublicListingFilters(city, state, min_price, max_price)
     rows, total = service.list_public_listings(session, filters=filters, page=page)
-    return Page[PublicListingOut](
-        items=[_public(r) for r in rows], total=total, page=page.page, page_size=page.page_size
-    )
+    return Page[PublicListingOut].of([_public(r) for r in rows], total, page)
 
 
 @router.get("/{listing_id}", response_model=PublicListingOut, responses=errors(404, 429))

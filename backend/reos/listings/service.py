@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from reos import events
 from reos.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed, require_ordered
-from reos.core.pagination import PageParams
+from reos.core.pagination import PageParams, paginate_rows
 from reos.events.catalog import ListingCreated, ListingPublished, ListingUpdated
 from reos.listings.schemas import ListingIn, ListingUpdateIn
 from reos.models import Listing, ListingSnapshot, Property
@@ -215,13 +215,10 @@ def list_public_listings(
         query = query.where(PUBLIC.asking_price >= filters.min_price)
     if filters.max_price is not None:
         query = query.where(PUBLIC.asking_price <= filters.max_price)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(
-        query.order_by(PUBLIC.listed_at.desc().nulls_last(), PUBLIC.id)
-        .offset(page.offset)
-        .limit(page.page_size)
-    ).mappings()
-    return [dict(row) for row in rows], total
+    rows, total = paginate_rows(
+        session, query.order_by(PUBLIC.listed_at.desc().nulls_last(), PUBLIC.id), page
+    )
+    return [dict(row._mapping) for row in rows], total
 
 
 def get_public_listing(session: Session, *, listing_id: uuid.UUID) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from providers.email.port import EmailMessage
 from providers.sms.port import SMSMessage
 from providers.webhook.port import WebhookDelivery
 from providers.webhook.signing import SECRET_PREFIX, generate_secret, secret_key
+from reos.core.phones import DialledNumber
 from reos.jobs import JobContext, JobSpec
 from reos.models import UnsubscribeList, WebhookLog
 from reos.outreach.outbox import ORGANIZATION_KEY
@@ -195,7 +196,7 @@ def send_email(context: JobContext, args: SendEmailArgs) -> dict[str, Any]:
 class SendSMSArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    to: str = Field(pattern=r"^\+[1-9][0-9]{1,14}$", description="E.164, e.g. +14155550100")
+    to: DialledNumber = Field(description="E.164 (+14155550100), or a number of the default region")
     body: str = Field(min_length=1, max_length=1600)
 
 

@@ -49,12 +49,7 @@ def outbox(
 ) -> Page[OutboxMessageOut]:
     """Every message the mock providers "sent" for your organization (mock mode only)."""
     rows, total = service.list_outbox(session, mode=container_of(request).settings.mode, page=page)
-    return Page[OutboxMessageOut](
-        items=[OutboxMessageOut.model_validate(r) for r in rows],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+    return Page[OutboxMessageOut].of(rows, total, page)
 
 
 class CallbackReceiptOut(BaseModel):

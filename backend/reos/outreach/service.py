@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reos.core.errors import NotFound
-from reos.core.pagination import PageParams
+from reos.core.pagination import PageParams, paginate
 from reos.models import OutboxMessage
 
 
@@ -16,11 +16,5 @@ def list_outbox(
     """The organization's mock outbox, newest first; there is none outside mock mode."""
     if mode != "mock":
         raise NotFound("The outbox exists in mock mode only; real providers keep their own logs.")
-    total = session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
-    rows = session.scalars(
-        select(OutboxMessage)
-        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id)
-        .offset(page.offset)
-        .limit(page.page_size)
-    ).all()
-    return list(rows), total
+    newest_first = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id)
+    return paginate(session, newest_first, page)

@@ -40,15 +40,6 @@ PageDep = Annotated[PageParams, Depends(page_params)]
 PAGING = {"page", "page_size", "sort"}  # the list query's fields that are not filters
 
 
-def _page_out(rows: list[Property], total: int, page: PageParams) -> Page[PropertyOut]:
-    return Page[PropertyOut](
-        items=[PropertyOut.model_validate(p) for p in rows],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
-
-
 @router.get("", response_model=Page[PropertyOut], responses=errors(401, 403, 422, 429))
 async def list_properties(
     principal: CanRead,
@@ -63,7 +54,7 @@ async def list_properties(
 
     def compute() -> Page[PropertyOut]:
         rows, total = queries.list_properties(session, filters=filters, sort=query.sort, page=page)
-        return _page_out(rows, total, page)
+        return Page[PropertyOut].of(rows, total, page)
 
     answer = await cache.answer_async(
         principal.organization_id, "list", query.model_dump(), compute
@@ -81,7 +72,7 @@ def search_properties(
 ) -> Page[PropertyOut]:
     """Case-insensitive search in address, city, ZIP code, description and owner name."""
     rows, total = queries.search_properties(session, q=q, page=page)
-    return _page_out(rows, total, page)
+    return Page[PropertyOut].of(rows, total, page)
 
 
 @router.post(
@@ -227,4 +218,4 @@ def property_history(
         )
         for e in entries
     ]
-    return Page[HistoryItemOut](items=items, total=total, page=page.page, page_size=page.page_size)
+    return Page[HistoryItemOut].of(items, total, page)

@@ -23,7 +23,6 @@ the statement they make.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeAlias
@@ -47,6 +46,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from providers.geo import EARTH_RADIUS_KM, haversine_km
 from reos.models import Campaign, Lead, Property
 
 # Any select, whatever its columns.
@@ -54,7 +54,6 @@ Statement: TypeAlias = Select[*tuple[Any, ...]]
 Target = Literal["properties", "leads", "campaigns"]
 SuggestionField = Literal["address", "city", "lead"]
 
-EARTH_RADIUS_KM = 6371.0088
 ENTITY_IDS: dict[Target, Any] = {
     "properties": Property.id,
     "leads": Lead.id,
@@ -159,14 +158,6 @@ class SearchBackend(Protocol):
 def like_escape(value: str) -> str:
     """`value` as a literal part of a LIKE pattern whose escape character is a backslash."""
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    d_phi = math.radians(lat2 - lat1)
-    d_lambda = math.radians(lon2 - lon1)
-    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _haversine_udf(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> float | None:
@@ -365,6 +356,5 @@ __all__ = [
     "backend_for",
     "fts5_prefix_query",
     "fts5_query",
-    "haversine_km",
     "like_escape",
 ]

@@ -39,14 +39,14 @@ def search_properties(
     """Your organization's live properties matching a text (address, city, description), the
     filters of the property list and a radius around a point; best matches first with q."""
     hits, total = service.search_properties(session, criteria=body)
-    return Page[PropertyHit](items=hits, total=total, page=body.page, page_size=body.page_size)
+    return Page[PropertyHit].of(hits, total, body)
 
 
 @router.post("/leads", response_model=Page[LeadHit], responses=SEARCH_ERRORS)
 def search_leads(body: LeadSearchIn, principal: CanReadLeads, session: SessionDep) -> Page[LeadHit]:
     """Your organization's live leads matching a text (name, email, phone, notes) and filters."""
     hits, total = service.search_leads(session, criteria=body)
-    return Page[LeadHit](items=hits, total=total, page=body.page, page_size=body.page_size)
+    return Page[LeadHit].of(hits, total, body)
 
 
 @router.post("/campaigns", response_model=Page[CampaignHit], responses=SEARCH_ERRORS)
@@ -55,7 +55,7 @@ def search_campaigns(
 ) -> Page[CampaignHit]:
     """Your organization's campaigns matching a text (the name), a status and a channel."""
     hits, total = service.search_campaigns(session, criteria=body)
-    return Page[CampaignHit](items=hits, total=total, page=body.page, page_size=body.page_size)
+    return Page[CampaignHit].of(hits, total, body)
 
 
 @router.get("/suggestions", response_model=SuggestionsOut, responses=errors(401, 403, 422, 429))

@@ -7,7 +7,6 @@ text matching and distance. Nothing is written.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -30,10 +29,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from reos.core.pagination import PageParams
+from providers.geo import bounding_box
+from reos.core.geo import within_box
+from reos.core.pagination import PageParams, paginate_rows
+from reos.core.phones import to_e164
 from reos.models import Campaign, Lead, Property
 from reos.search.backends import (
-    EARTH_RADIUS_KM,
     SearchBackend,
     Statement,
     SuggestionField,
@@ -45,7 +46,6 @@ from reos.search.backends import (
 from reos.search.schemas import (
     CampaignHit,
     CampaignSearchIn,
-    GeoFilter,
     LeadHit,
     LeadSearchIn,
     PropertyHit,
@@ -74,17 +74,11 @@ def _run(
     """One page of `entity` rows narrowed by `match` and `conditions`, with the `extra` columns
     of each row, and the total."""
 
-    def statement(*columns: Any) -> Statement:
-        query = select(*columns).select_from(entity)
-        if match is not None:
-            query = match.apply(query)
-        return query.where(*conditions)
-
-    total = session.scalar(statement(func.count())) or 0
     labelled = [expression.label(name) for name, expression in extra.items()]
-    rows = session.execute(
-        statement(entity, *labelled).order_by(*order_by).offset(page.offset).limit(page.page_size)
-    ).all()
+    query: Statement = select(entity, *labelled).select_from(entity)
+    if match is not None:
+        query = match.apply(query)
+    rows, total = paginate_rows(session, query.where(*conditions).order_by(*order_by), page)
     return [(row[0], {name: row._mapping[name] for name in extra}) for row in rows], total
 
 
@@ -101,27 +95,6 @@ def _as_float(value: Any) -> float | None:
 
 
 # --- properties ---------------------------------------------------------------------------------
-
-
-def bounding_box(geo: GeoFilter) -> list[ColumnElement[bool]]:
-    """Latitude and longitude ranges holding the whole circle, so that the exact distance is
-    computed for nearby rows only; a circle over a pole or across the antimeridian is handled."""
-    angle = geo.radius_km / EARTH_RADIUS_KM
-    lat_min, lat_max = geo.lat - math.degrees(angle), geo.lat + math.degrees(angle)
-    conditions: list[ColumnElement[bool]] = [
-        Property.latitude.between(max(lat_min, -90.0), min(lat_max, 90.0))
-    ]
-    if lat_min <= -90 or lat_max >= 90:
-        return conditions  # a pole lies within: every longitude does
-    d_lon = math.degrees(math.asin(math.sin(angle) / math.cos(math.radians(geo.lat))))
-    lon_min, lon_max = geo.lon - d_lon, geo.lon + d_lon
-    if lon_min < -180:
-        conditions.append(or_(Property.longitude >= lon_min + 360, Property.longitude <= lon_max))
-    elif lon_max > 180:
-        conditions.append(or_(Property.longitude >= lon_min, Property.longitude <= lon_max - 360))
-    else:
-        conditions.append(Property.longitude.between(lon_min, lon_max))
-    return conditions
 
 
 def _zip(value: str) -> str:
@@ -187,7 +160,10 @@ def search_properties(
     if criteria.geo is not None:
         geo = criteria.geo
         distance = backend.distance_km(session, geo.lat, geo.lon)
-        conditions += [*bounding_box(geo), distance <= geo.radius_km]
+        # The box first, so the exact distance is computed for nearby rows only.
+        box = bounding_box(geo.lat, geo.lon, geo.radius_km)
+        conditions += [within_box(box, Property.latitude, Property.longitude)]
+        conditions.append(distance <= geo.radius_km)
         extra["distance_km"] = distance
     sort = criteria.sort or ("relevance" if match is not None else "-created_at")
     rows, total = _run(
@@ -214,12 +190,12 @@ def search_properties(
 def phone_as_stored(q: str) -> str:
     """A query that is a phone number written the usual ways, as leads store it (E.164), so
     "(415) 555-0100" finds +14155550100; any other text unchanged."""
-    digits = "".join(ch for ch in q if ch.isdigit())
-    if not _PHONE_LIKE.match(q) or not 7 <= len(digits) <= 15:
+    # Only text made of a phone number's characters: libphonenumber would otherwise read the
+    # digits out of "ann 415" or a street address. A possible number is enough, since only
+    # the spelling changes and what is stored decides what is found.
+    if not _PHONE_LIKE.match(q):
         return q
-    if len(digits) == 10 and not q.lstrip().startswith("+"):
-        digits = "1" + digits  # a US number without its country code
-    return "+" + digits
+    return to_e164(q, possible_only=True) or q
 
 
 def _lead_order(sort: str, score: ColumnElement[Any] | None) -> list[Any]:

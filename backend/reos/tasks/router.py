@@ -42,12 +42,7 @@ def list_tasks(
 ) -> Page[TaskOut]:
     """Your organization's background tasks, newest first, with status, progress and timings."""
     runs, total = service.list_runs(session, page, status=status_, task_type=task_type)
-    return Page[TaskOut](
-        items=[TaskOut.of(run) for run in runs],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+    return Page[TaskOut].of([TaskOut.of(run) for run in runs], total, page)
 
 
 @router.get("/types", response_model=list[TaskTypeOut], responses=errors(401, 403, 429))
@@ -117,12 +112,7 @@ def list_dead_letters(
     entries, total = service.list_dead_letters(
         session, page, task_type=task_type, replayed=replayed
     )
-    return Page[DeadLetterOut](
-        items=[DeadLetterOut.of(entry) for entry in entries],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+    return Page[DeadLetterOut].of([DeadLetterOut.of(entry) for entry in entries], total, page)
 
 
 @admin_router.get("/{entry_id}", response_model=DeadLetterOut, responses=READ_ERRORS)

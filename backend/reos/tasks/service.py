@@ -7,13 +7,13 @@ import uuid
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from reos import events
 from reos.core.db import utcnow
 from reos.core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
-from reos.core.pagination import PageParams
+from reos.core.pagination import PageParams, paginate
 from reos.events.catalog import TaskCancelled, TaskCancelRequested, TaskEvent, TaskReplayed
 from reos.jobs import JobCatalog, JobSpec, enqueue
 from reos.models import DeadLetter, TaskRun
@@ -25,11 +25,7 @@ Row = TypeVar("Row", TaskRun, DeadLetter)
 def _newest_first(
     session: Session, query: Select[Row], model: type[TaskRun] | type[DeadLetter], page: PageParams
 ) -> tuple[list[Row], int]:
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(model.created_at.desc(), model.id).offset(page.offset).limit(page.page_size)
-    ).all()
-    return list(rows), total
+    return paginate(session, query.order_by(model.created_at.desc(), model.id), page)
 
 
 def list_runs(

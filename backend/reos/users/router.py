@@ -28,12 +28,7 @@ def list_users(
 ) -> Page[UserOut]:
     """The members of your organization."""
     users, total = service.list_users(session, page=page)
-    return Page[UserOut](
-        items=[UserOut.model_validate(u) for u in users],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+    return Page[UserOut].of(users, total, page)
 
 
 @router.post(

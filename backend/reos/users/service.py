@@ -7,26 +7,21 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from reos import events
 from reos.api.principals import note_auth_change
 from reos.auth import service as auth_service
 from reos.core.errors import Conflict, FieldProblem, Forbidden, NotFound
-from reos.core.pagination import PageParams
+from reos.core.pagination import PageParams, paginate
 from reos.core.security.passwords import hash_password
-from reos.core.security.rbac import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS
 from reos.events.catalog import UserCreated, UserDeleted, UserUpdated
-from reos.models import AuthSession, Permission, Role, User
+from reos.models import AuthSession, User
 
 
 def list_users(session: Session, *, page: PageParams) -> tuple[list[User], int]:
     """One page of the organization's members, oldest first."""
-    total = session.scalar(select(func.count()).select_from(User)) or 0
-    users = session.scalars(
-        select(User).order_by(User.created_at, User.id).offset(page.offset).limit(page.page_size)
-    ).all()
-    return list(users), total
+    return paginate(session, select(User).order_by(User.created_at, User.id), page)
 
 
 def get_user(session: Session, *, user_id: uuid.UUID) -> User:
@@ -148,24 +143,3 @@ def remove_user(session: Session, *, actor_user_id: uuid.UUID, user_id: uuid.UUI
     _revoke_sessions(session, user.id, "user_deleted")
     session.flush()
     events.record(session, UserDeleted(user_id=user.id, actor_user_id=actor_user_id))
-
-
-def sync_role_catalog(session: Session) -> None:
-    """Mirror the in-code permission map into the roles and permissions tables."""
-    permissions = {p.code: p for p in session.scalars(select(Permission))}
-    for code in sorted({perm.value for perms in ROLE_PERMISSIONS.values() for perm in perms}):
-        if code not in permissions:
-            permissions[code] = Permission(code=code, description=code.replace(":", " "))
-            session.add(permissions[code])
-    session.flush()
-    roles = {
-        r.name: r for r in session.scalars(select(Role).options(selectinload(Role.permissions)))
-    }
-    for name, granted in ROLE_PERMISSIONS.items():
-        role = roles.get(name)
-        if role is None:
-            role = Role(name=name, description=ROLE_DESCRIPTIONS[name], permissions=[])
-            session.add(role)
-        role.description = ROLE_DESCRIPTIONS[name]
-        role.permissions = [permissions[p.value] for p in sorted(granted)]
-    session.flush()

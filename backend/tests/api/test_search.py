@@ -17,10 +17,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, text, update
 from sqlalchemy.engine import make_url
 
+from providers.geo import haversine_km
 from reos.core import migrations
 from reos.core.db import Database, create_db_engine
 from reos.models import Campaign, Lead, Property
-from reos.search.backends import fts5_query, haversine_km
+from reos.search.backends import fts5_query
 from reos.search.service import phone_as_stored
 from tests.conftest import Account, add_member, empty_postgres, register
 from tests.services import PG_ADMIN_DSN, need_postgres
@@ -285,6 +286,22 @@ def test_geo_radius_across_the_antimeridian_and_near_a_pole(
     polar = add_property(database, admin, "Station", latitude=89.9, longitude=-120.0)
     geo = {"lat": 89.95, "lon": 60.0, "radius_km": 50}
     assert found(client, admin, "properties", "id", geo=geo) == [polar]
+
+
+def test_geo_radius_centred_west_of_the_antimeridian_finds_both_sides(
+    client: TestClient, admin: Account, database: Database
+) -> None:
+    # Taveuni (Fiji) straddles 180 degrees: a search from its western-hemisphere side.
+    east = add_property(database, admin, "1 Waiyevo Rd", latitude=-16.79, longitude=179.97)
+    west = add_property(database, admin, "2 Somosomo Rd", latitude=-16.77, longitude=-179.98)
+    add_property(database, admin, "3 Savusavu Rd", latitude=-16.78, longitude=179.33)  # 66 km
+    geo = {"lat": -16.78, "lon": -179.9, "radius_km": 25}
+    result = search(client, admin, "properties", geo=geo, sort="distance")
+    assert [item["id"] for item in result["items"]] == [west, east]
+    assert result["total"] == 2
+    for item in result["items"]:
+        expected = haversine_km(-16.78, -179.9, item["latitude"], item["longitude"])
+        assert item["distance_km"] == pytest.approx(expected, abs=1e-6) and expected < 25
 
 
 # --- archived rows, tenancy, roles --------------------------------------------------------------

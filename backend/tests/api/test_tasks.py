@@ -318,6 +318,8 @@ def test_retry_endpoint_reruns_failed_tasks_and_refuses_others(
             "arguments.url",
         ),
         ({"task_type": "email.send", "arguments": {"to": "not-an-email"}}, "arguments.to"),
+        ({"task_type": "sms.send", "arguments": {"to": "call me", "body": "Hi"}}, "arguments.to"),
+        ({"task_type": "sms.send", "arguments": {"to": "+1 415", "body": "Hi"}}, "arguments.to"),
         ({"task_type": "webhook.deliver", "arguments": {}, "organization_id": "x"}, "body."),
     ],
 )
@@ -329,6 +331,18 @@ def test_bad_task_requests_are_422_naming_the_field(
     assert response.headers["content-type"].startswith("application/problem+json")
     assert any(e["field"].startswith(field) for e in response.json()["errors"]), response.json()
     assert client.get("/api/v1/tasks", headers=admin.headers).json()["total"] == 0
+
+
+def test_an_sms_number_written_the_usual_way_is_stored_as_e164(
+    client: TestClient, admin: Account
+) -> None:
+    response = client.post(
+        "/api/v1/tasks",
+        headers=admin.headers,
+        json={"task_type": "sms.send", "arguments": {"to": "(415) 555-0100", "body": "Hi"}},
+    )
+    assert response.status_code == 202, response.text
+    assert response.json()["arguments"]["to"] == "+14155550100"
 
 
 def test_task_types_are_documented_with_their_argument_schemas(

@@ -173,5 +173,5 @@ def test_history_is_one_linear_chain() -> None:
     ]
     lines = migrations.history_lines()
     assert len(lines) == 10
-    assert "(head)" in lines[0] and "domain events" in lines[0]
+    assert "(head)" in lines[0] and "role catalog" in lines[0]
     assert "<base>" in lines[-1] and "initial schema" in lines[-1]

@@ -13,7 +13,6 @@ import respx
 from providers.base import TransientProviderError
 from providers.data.attom import AttomDataProvider
 from providers.data.chain import DataProviderChain
-from providers.data.geo import haversine_km
 from providers.data.ledger import InMemoryCostLedger, MonthlyBudget
 from providers.data.mock import MockDataProvider
 from providers.data.openaddresses import OpenAddressesDataProvider
@@ -34,6 +33,7 @@ from providers.data.port import (
     PropertyQuery,
 )
 from providers.data.regrid import RegridDataProvider
+from providers.geo import haversine_km
 from tests.providers import data_vendors as v
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from providers.base import TransientProviderError
-from providers.data.geo import destination, haversine_km
 from providers.data.mock import MockDataProvider, call_seed
 from providers.data.port import (
     ComparablesQuery,
@@ -21,6 +20,7 @@ from providers.data.port import (
     PropertyQuery,
     to_json,
 )
+from providers.geo import destination, haversine_km
 
 ADDRESS = "742 Evergreen Terrace, Austin, TX 78704"
 
