@@ -13,14 +13,13 @@ from collections.abc import Callable
 
 from fastapi import Request, UploadFile
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from reos.api.deps import container_of
 from reos.core.errors import PayloadTooLarge
 from reos.core.http.unit_of_work import unit_of_work
 from reos.core.object_keys import organization_key
-from reos.jobs import JobSpec, enqueue
+from reos.jobs import JobSpec, TaskAccepted, accepted, enqueue
 from reos.models import TaskRun
 
 # (data, max_rows) → None, or ValidationFailed naming what makes the file unusable.
@@ -35,18 +34,6 @@ class CsvImportArgs(BaseModel):
     storage_key: str
     filename: str
     actor_user_id: uuid.UUID | None = None
-
-
-class TaskAccepted(BaseModel):
-    """What an endpoint that starts a background task answers (202)."""
-
-    task_id: uuid.UUID
-    status: str
-    status_url: str
-
-
-def accepted(run: TaskRun) -> TaskAccepted:
-    return TaskAccepted(task_id=run.id, status=run.status, status_url=f"/api/v1/tasks/{run.id}")
 
 
 async def accept_csv(
@@ -75,19 +62,3 @@ async def accept_csv(
         return enqueue(unit_of_work(request.scope).session, spec, arguments, created_by=user_id)
 
     return accepted(await run_in_threadpool(store_and_start))
-
-
-def begin_before_savepoints(session: Session) -> None:
-    """Make savepoints (a lead source created on first use, say) nest inside the caller's
-    transaction.
-
-    pysqlite opens a transaction only before INSERT, UPDATE or DELETE; a SAVEPOINT sent first
-    would itself be the outermost transaction, and releasing it would commit the row even if
-    the caller then rolls back. So on SQLite the transaction is opened explicitly.
-    """
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    raw = connection.connection.dbapi_connection
-    if raw is not None and not getattr(raw, "in_transaction", True):
-        connection.exec_driver_sql("BEGIN")

@@ -31,6 +31,7 @@ from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
     Session,
+    SessionTransaction,
     declared_attr,
     mapped_column,
     sessionmaker,
@@ -304,6 +305,29 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def begin_before_savepoints(session: Session) -> None:
+    """Make savepoints (a lead source created on first use, say) nest inside the caller's
+    transaction.
+
+    pysqlite opens a transaction only before INSERT, UPDATE or DELETE; a SAVEPOINT sent first
+    would itself be the outermost transaction, and releasing it would commit the row even if
+    the caller then rolls back. So on SQLite the transaction is opened explicitly.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if raw is not None and not getattr(raw, "in_transaction", True):
+        connection.exec_driver_sql("BEGIN")
+
+
+def savepoint(session: Session) -> SessionTransaction:
+    """A SAVEPOINT that really nests inside the session's transaction, undone by a later
+    rollback of it on SQLite as on PostgreSQL."""
+    begin_before_savepoints(session)
+    return session.begin_nested()
 
 
 def commit_despite_error(session: Session) -> None:

@@ -124,6 +124,13 @@ class PayloadTooLarge(DomainError):
 
 
 @dataclass(eq=False)
+class UnsupportedMediaType(DomainError):
+    status: int = 415
+    title: str = "Unsupported media type"
+    slug: str = "unsupported-media-type"
+
+
+@dataclass(eq=False)
 class TooManyRequests(DomainError):
     retry_after: int = 60
     status: int = 429

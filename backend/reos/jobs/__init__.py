@@ -3,7 +3,14 @@ after commit), what a running job may use (`JobContext`), the runner that claims
 dead-letters, and beat's schedule. The tasks API that users see lives in `reos.tasks`."""
 
 from reos.jobs.context import JobContext
-from reos.jobs.enqueue import Dispatcher, enqueue, new_run, send_enqueued
+from reos.jobs.enqueue import (
+    Dispatcher,
+    TaskAccepted,
+    accepted,
+    enqueue,
+    new_run,
+    send_enqueued,
+)
 from reos.jobs.spec import (
     JobCancelled,
     JobCatalog,
@@ -21,6 +28,8 @@ __all__ = [
     "JobSpec",
     "NoArguments",
     "PermanentJobError",
+    "TaskAccepted",
+    "accepted",
     "catalog",
     "enqueue",
     "new_run",

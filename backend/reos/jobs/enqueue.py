@@ -113,6 +113,18 @@ def enqueue(
     return run
 
 
+class TaskAccepted(BaseModel):
+    """What an endpoint that starts a background task answers (202)."""
+
+    task_id: uuid.UUID
+    status: str
+    status_url: str
+
+
+def accepted(run: TaskRun) -> TaskAccepted:
+    return TaskAccepted(task_id=run.id, status=run.status, status_url=f"/api/v1/tasks/{run.id}")
+
+
 def send_enqueued(dispatcher: Dispatcher) -> CommitListener:
     """The commit listener that sends the messages of the runs a transaction created."""
 

@@ -29,6 +29,7 @@ from reos.core.db import Database, utcnow
 from reos.core.errors import DomainError
 from reos.core.logging import get_logger
 from reos.core.settings import Settings
+from reos.core.time import as_utc
 from reos.events.catalog import (
     TaskCancelled,
     TaskDeadLettered,
@@ -38,7 +39,6 @@ from reos.events.catalog import (
     TaskStarted,
     TaskSucceeded,
 )
-from reos.core.time import as_utc
 from reos.jobs import JobCancelled, JobCatalog, JobContext, JobSpec, PermanentJobError
 from reos.models import DeadLetter, TaskRun
 

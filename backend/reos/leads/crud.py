@@ -13,22 +13,15 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from reos import events
-from reos.api.imports import begin_before_savepoints
+from reos.core.db import savepoint
 from reos.core.errors import Conflict, FieldProblem, ValidationFailed
 from reos.events.catalog import LeadArchived, LeadCreated, LeadStatusChanged, LeadUpdated
 from reos.leads.queries import get_lead
 from reos.leads.schemas import LeadIn
 from reos.models import Lead, LeadSource, Property, User
-
-
-def _savepoint(session: Session) -> SessionTransaction:
-    """A SAVEPOINT that really nests inside the session's transaction (see
-    begin_before_savepoints), undone by a later rollback as on PostgreSQL."""
-    begin_before_savepoints(session)
-    return session.begin_nested()
 
 
 def _jsonable(value: Any) -> Any:
@@ -105,7 +98,7 @@ def _source_named(session: Session, name: str) -> LeadSource:
     source = LeadSource(name=name)
     try:
         # A savepoint, so a concurrent creator of the same name costs a re-read, not the request.
-        with _savepoint(session):
+        with savepoint(session):
             session.add(source)
             session.flush()
     except IntegrityError:

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from reos.core.errors import NotFound
-from reos.core.pagination import PageParams
+from reos.core.pagination import PageParams, paginate
 from reos.leads.schemas import LeadSort
 from reos.models import Lead
 
@@ -72,13 +72,5 @@ def _order_by(sort: LeadSort) -> list[Any]:
 def list_leads(
     session: Session, *, filters: LeadFilters, sort: LeadSort, page: PageParams
 ) -> tuple[list[Lead], int]:
-    conditions = _filter_conditions(filters)
-    total = session.scalar(select(func.count()).select_from(Lead).where(*conditions)) or 0
-    leads = session.scalars(
-        select(Lead)
-        .where(*conditions)
-        .order_by(*_order_by(sort))
-        .offset(page.offset)
-        .limit(page.page_size)
-    ).all()
-    return list(leads), total
+    statement = select(Lead).where(*_filter_conditions(filters)).order_by(*_order_by(sort))
+    return paginate(session, statement, page)

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFi
 
 from reos.api.deps import Principal, SessionDep, require
 from reos.api.idempotency import IdempotencyKeyDep
-from reos.api.imports import TaskAccepted, accept_csv
+from reos.api.imports import accept_csv
 from reos.api.responses import READ_ERRORS, WRITE_ERRORS, errors
 from reos.core.pagination import Page, PageParams, page_params
 from reos.core.security.rbac import Permission
 from reos.imports.jobs import upload_check
+from reos.jobs import TaskAccepted
 from reos.leads import crud, queries, scores
 from reos.leads import timeline as lead_timeline
 from reos.leads.importing import LEAD_IMPORT

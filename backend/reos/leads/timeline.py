@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from reos import events
 from reos.core.pagination import PageParams
+from reos.core.time import as_utc
 from reos.events.catalog import LeadActivityAdded, LeadNoteAdded
 from reos.events.subscribers import LEAD_STATUS_CHANGE as STATUS_CHANGE
 from reos.leads.crud import _jsonable
@@ -21,11 +22,6 @@ from reos.models import LeadActivity, LeadNote, LeadScore
 
 # Activities that reach the lead; a note is internal and does not count as contact.
 CONTACT_TYPES = frozenset({"call", "email", "sms", "meeting", "showing"})
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # --- activities and notes -----------------------------------------------------------------------
@@ -41,7 +37,7 @@ def add_activity(
     occurred_at: datetime | None = None,
 ) -> LeadActivity:
     lead = get_lead(session, lead_id=lead_id)
-    when = _aware(occurred_at) if occurred_at is not None else datetime.now(UTC)
+    when = as_utc(occurred_at) if occurred_at is not None else datetime.now(UTC)
     activity = LeadActivity(
         lead_id=lead.id,
         activity_type=activity_type,
@@ -52,7 +48,7 @@ def add_activity(
     session.add(activity)
     # A back-dated activity must not move the last contact backwards.
     if activity_type in CONTACT_TYPES and (
-        lead.last_contacted_at is None or _aware(lead.last_contacted_at) < when
+        lead.last_contacted_at is None or as_utc(lead.last_contacted_at) < when
     ):
         lead.last_contacted_at = when
     session.flush()

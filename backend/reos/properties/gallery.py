@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from providers.storage.port import StorageProvider
 from reos import events
-from reos.core.errors import DomainError, FieldProblem, PayloadTooLarge, ValidationFailed
+from reos.core.errors import (
+    FieldProblem,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 from reos.events.catalog import PropertyImageAdded
 from reos.models import PropertyImage
 from reos.properties.crud import get_property
 from reos.properties.images import IMAGE_TYPES, image_dimensions, sniff_image_type
 from reos.storage import service as storage_service
-
-
-@dataclass(eq=False)
-class UnsupportedMediaType(DomainError):
-    status: int = 415
-    title: str = "Unsupported media type"
-    slug: str = "unsupported-media-type"
 
 
 def add_image(

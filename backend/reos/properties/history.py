@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reos.core.pagination import PageParams
+from reos.core.time import as_utc
 from reos.models import PropertyHistory, PropertyValuation
 from reos.properties.crud import get_property
 
@@ -21,11 +22,6 @@ class HistoryEntry:
     at: datetime
     change: PropertyHistory | None = None
     valuation: PropertyValuation | None = None
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def property_history(
@@ -50,8 +46,8 @@ def property_history(
         .order_by(PropertyValuation.valued_at.desc(), PropertyValuation.id.desc())
         .limit(depth)
     )
-    entries = [HistoryEntry("change", _aware(c.changed_at), change=c) for c in changes]
-    entries += [HistoryEntry("valuation", _aware(v.valued_at), valuation=v) for v in valuations]
+    entries = [HistoryEntry("change", as_utc(c.changed_at), change=c) for c in changes]
+    entries += [HistoryEntry("valuation", as_utc(v.valued_at), valuation=v) for v in valuations]
     # At the same instant a valuation is listed before the history row it caused.
     entries.sort(
         key=lambda e: (e.at, e.kind == "valuation", (e.change or e.valuation).id),  # type: ignore[union-attr]

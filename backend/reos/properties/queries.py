@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from reos.core.errors import FieldProblem, ValidationFailed, require_ordered
-from reos.core.pagination import PageParams
+from reos.core.pagination import PageParams, paginate
 from reos.models import Property
 from reos.properties.schemas import SORT_FIELDS
 
@@ -75,14 +74,6 @@ def _filtered(filters: PropertyFilters) -> Select[Property]:
     return query
 
 
-def _page(
-    session: Session, query: Select[Property], page: PageParams, order: list[Any]
-) -> tuple[list[Property], int]:
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(*order).offset(page.offset).limit(page.page_size))
-    return list(rows), total
-
-
 def list_properties(
     session: Session, *, filters: PropertyFilters, sort: str, page: PageParams
 ) -> tuple[list[Property], int]:
@@ -91,7 +82,7 @@ def list_properties(
     column = getattr(Property, name)
     # Missing values last either way, and id last so equal values page stably.
     order = [(column.desc() if descending else column.asc()).nulls_last(), Property.id]
-    return _page(session, _filtered(filters), page, order)
+    return paginate(session, _filtered(filters).order_by(*order), page)
 
 
 SEARCHED_COLUMNS = (
@@ -109,4 +100,4 @@ def search_properties(session: Session, *, q: str, page: PageParams) -> tuple[li
     query = select(Property).where(
         or_(*(column.icontains(term, autoescape=True) for column in SEARCHED_COLUMNS))
     )
-    return _page(session, query, page, [Property.created_at.desc(), Property.id])
+    return paginate(session, query.order_by(Property.created_at.desc(), Property.id), page)

@@ -10,13 +10,13 @@ from starlette.concurrency import run_in_threadpool
 
 from reos.api.deps import Principal, ProvidersDep, SessionDep, container_of, require
 from reos.api.idempotency import IdempotencyKeyDep
-from reos.api.imports import TaskAccepted, accept_csv, accepted
+from reos.api.imports import accept_csv
 from reos.api.responses import READ_ERRORS, WRITE_ERRORS, JSONBytes, ProblemOut, errors
 from reos.core.cache import OrganizationCache
 from reos.core.pagination import Page, PageParams, page_params
 from reos.core.security.rbac import Permission
 from reos.imports.jobs import upload_check
-from reos.models import Property
+from reos.jobs import TaskAccepted, accepted
 from reos.properties import crud, gallery, history, queries, valuation_requests
 from reos.properties.cache import property_cache
 from reos.properties.importing import PROPERTY_IMPORT

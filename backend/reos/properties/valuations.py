@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import math
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from providers.base import ProviderError
-from providers.data.geo import haversine_km
 from providers.data.port import ComparablesQuery, DataProvider
+from providers.geo import bounding_box, haversine_km
 from reos import events
 from reos.core.errors import FieldProblem, ValidationFailed
+from reos.core.geo import within_box
 from reos.events.catalog import PropertyValued
 from reos.models import Property, PropertyValuation
 from reos.properties import valuation
@@ -25,7 +25,6 @@ RESIDENTIAL_TYPES = frozenset({"single_family", "condo", "townhouse", "multi_fam
 PROVIDER_RADIUS_KM = 2.0
 PROVIDER_COMPARABLES = 10
 ORGANIZATION_COMPARABLES = 200  # candidates read before the distance cut
-KM_PER_DEGREE_LATITUDE = 111.0
 
 
 def _float(value: Decimal | None) -> float | None:
@@ -87,14 +86,8 @@ def _organization_comparables(session: Session, prop: Property) -> list[valuatio
     same ZIP code."""
     nearby = [Property.zip_code.startswith(prop.zip_code[:5], autoescape=True)]
     if prop.latitude is not None and prop.longitude is not None:
-        dlat = valuation.MAX_DISTANCE_KM / KM_PER_DEGREE_LATITUDE
-        dlon = dlat / max(math.cos(math.radians(prop.latitude)), 0.01)
-        nearby.append(
-            and_(
-                Property.latitude.between(prop.latitude - dlat, prop.latitude + dlat),
-                Property.longitude.between(prop.longitude - dlon, prop.longitude + dlon),
-            )
-        )
+        box = bounding_box(prop.latitude, prop.longitude, valuation.MAX_DISTANCE_KM)
+        nearby.append(within_box(box, Property.latitude, Property.longitude))
     candidates = session.scalars(
         select(Property)
         .where(
