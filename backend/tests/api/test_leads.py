@@ -448,7 +448,7 @@ def test_contact_activities_move_last_contacted_at(client: TestClient, admin: Ac
             {
                 "activity_type": "call",
                 "summary": "x",
-                "occurred_at": (datetime.now(UTC) + timedelta(minutes=5)).isoformat(),
+                "occurred_at": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
             },
             "body.occurred_at",
         ),
