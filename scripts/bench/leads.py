@@ -63,7 +63,7 @@ def copy_seconds(env: data.BenchEnv, count: int) -> float:
     constraints, as the owner (no RLS), under an organization of its own, with what the table
     needs beyond the file (ids, organization, lower-case email, E.164 phone, timestamps)
     prepared untimed."""
-    from reos.leads.schemas import normalize_phone
+    from reos.core.phones import to_e164
 
     organization_id = env._create_organization("Bench Lead Baseline")
     now = datetime.now(UTC).isoformat()
@@ -75,7 +75,7 @@ def copy_seconds(env: data.BenchEnv, count: int) -> float:
             "id": uuid.uuid4(),
             "organization_id": organization_id,
             "email": row["email"].lower(),
-            "phone": normalize_phone(row["phone"]),
+            "phone": to_e164(row["phone"]),
             "created_at": now,
             "updated_at": now,
         }

@@ -20,7 +20,7 @@ from reos.models import ALL_MODELS
 from tests.conftest import empty_postgres
 from tests.services import PG_ADMIN_DSN, need_postgres
 
-HEAD = "0010"
+HEAD = "0011"
 MODEL_TABLES = {m.__tablename__ for m in ALL_MODELS}
 
 
@@ -160,6 +160,7 @@ def test_history_is_one_linear_chain() -> None:
     script = ScriptDirectory.from_config(migrations.alembic_config())
     assert script.get_heads() == [HEAD]
     assert [rev.revision for rev in script.walk_revisions()] == [
+        "0011",
         "0010",
         "0009",
         "0008",
@@ -172,6 +173,6 @@ def test_history_is_one_linear_chain() -> None:
         "0001",
     ]
     lines = migrations.history_lines()
-    assert len(lines) == 10
+    assert len(lines) == 11
     assert "(head)" in lines[0] and "role catalog" in lines[0]
     assert "<base>" in lines[-1] and "initial schema" in lines[-1]
