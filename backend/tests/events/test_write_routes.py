@@ -23,7 +23,7 @@ from providers.sms.port import SMSMessage
 from reos.composition import CALLBACK_PATH
 from reos.core.db import Database
 from reos.models import Event, OutreachAttempt
-from tests.api.test_properties import png
+from tests.builders import png
 from tests.conftest import DEMO_PASSWORD, Account, add_member, login, register
 from tests.jobs_support import run_until_settled, runner_for
 
