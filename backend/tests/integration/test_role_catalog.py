@@ -40,11 +40,10 @@ def test_the_app_role_reads_the_catalog_but_cannot_change_it(database: Database)
         pytest.skip("PostgreSQL only: grants of the app role")
     with database.engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM roles")) == len(ROLE_PERMISSIONS)
-        for statement in (
-            "INSERT INTO permissions (id, code, description) "
-            "VALUES (gen_random_uuid(), 'x:y', 'x')",
-            "UPDATE roles SET description = 'anything'",
-            "DELETE FROM role_permissions",
-        ):
-            with pytest.raises(DBAPIError, match="permission denied"), connection.begin():
-                connection.execute(text(statement))
+    for statement in (
+        "INSERT INTO permissions (id, code, description) VALUES (gen_random_uuid(), 'x:y', 'x')",
+        "UPDATE roles SET description = 'anything'",
+        "DELETE FROM role_permissions",
+    ):
+        with pytest.raises(DBAPIError, match="permission denied"), database.engine.begin() as tx:
+            tx.execute(text(statement))
