@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import struct
 import uuid
-import zlib
 from typing import Any
 
 import pytest
@@ -16,36 +15,15 @@ from reos.core.db import Database
 from reos.core.security.rbac import Permission
 from reos.models import AuditLog, Property, PropertyHistory
 from reos.properties.importing import import_properties_csv
-from tests.api.test_rbac_matrix import api_routes, declared_permissions
+from tests.builders import create_property as create
+from tests.builders import png
+from tests.builders import property_body as body
 from tests.conftest import Account, add_member, make_app, register
+from tests.http.test_rbac_matrix import api_routes, declared_permissions
 from tests.jobs_support import run_until_settled, runner_for
 from tests.services import REDIS_URL, need_redis
 
 PROPERTIES = "/api/v1/properties"
-
-
-def body(n: int = 1, **overrides: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "address": f"{n} Oak Avenue",
-        "city": "Austin",
-        "state": "tx",
-        "zip_code": "78701",
-        "property_type": "single_family",
-        "price": 400_000 + n * 10_000,
-        "bedrooms": 3,
-        "bathrooms": 2,
-        "square_feet": 1_800,
-        "year_built": 1995,
-    }
-    base.update(overrides)
-    return base
-
-
-def create(client: TestClient, account: Account, **fields: Any) -> dict[str, Any]:
-    response = client.post(PROPERTIES, headers=account.headers, json=fields or body())
-    assert response.status_code == 201, response.text
-    result: dict[str, Any] = response.json()
-    return result
 
 
 def ids(response: Any) -> list[str]:
@@ -54,19 +32,6 @@ def ids(response: Any) -> list[str]:
 
 
 # --- images built byte by byte -----------------------------------------------------------------
-
-
-def png(width: int, height: int) -> bytes:
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-
-    rows = b"".join(b"\x00" + b"\xff\x80\x00" * width for _ in range(height))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
 
 
 def jpeg(width: int, height: int) -> bytes:

@@ -1,5 +1,5 @@
 """Phone numbers through libphonenumber: the default region, other regions, and what is
-refused. The spellings leads accept are covered in tests/api/test_leads.py."""
+refused. The spellings leads accept are covered in tests/leads/test_router.py."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.test_properties import body as property_body
+from tests.builders import property_body
 from tests.conftest import Account
 
 PROPERTIES = "/api/v1/properties"

@@ -8,7 +8,8 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.test_properties import body, png
+from tests.builders import png
+from tests.builders import property_body as body
 from tests.conftest import Account
 
 LEADS_CSV = b"first_name,last_name,email\nAda,Lovelace,ada@example.com\n"

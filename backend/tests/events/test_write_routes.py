@@ -23,7 +23,7 @@ from providers.sms.port import SMSMessage
 from reos.composition import CALLBACK_PATH
 from reos.core.db import Database
 from reos.models import Event, OutreachAttempt
-from tests.api.test_properties import png
+from tests.builders import png
 from tests.conftest import DEMO_PASSWORD, Account, add_member, login, register
 from tests.jobs_support import run_until_settled, runner_for
 
@@ -87,7 +87,7 @@ class World:
 
     def callback(self, channel: str) -> dict[str, Any]:
         """A signed provider callback for a message this organization sent."""
-        providers = self.client.app.state.providers  # type: ignore[attr-defined]
+        providers = self.client.app.state.container.providers  # type: ignore[attr-defined]
         if channel == "sms":
             sent = providers.sms.send(SMSMessage(to=REPLIES_STOP, body="New listing"))
             with self.database.unit_of_work(uuid.UUID(self.admin.organization_id)) as session:
