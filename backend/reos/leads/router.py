@@ -23,9 +23,8 @@ from reos.leads.schemas import (
     ActivityIn,
     ActivityOut,
     LeadIn,
+    LeadListQuery,
     LeadOut,
-    LeadSort,
-    LeadStatus,
     LeadUpdateIn,
     NoteIn,
     NoteOut,
@@ -39,30 +38,17 @@ CanRead = Annotated[Principal, Depends(require(Permission.LEADS_READ))]
 CanWrite = Annotated[Principal, Depends(require(Permission.LEADS_WRITE))]
 Paging = Annotated[PageParams, Depends(page_params)]
 CREATED = status.HTTP_201_CREATED
+PAGING = {"page", "page_size", "sort"}  # the list query's fields that are not filters
 
 
 @router.get("", response_model=Page[LeadOut], responses=errors(401, 403, 422, 429))
 def list_leads(
-    principal: CanRead,
-    session: SessionDep,
-    page: Paging,
-    lead_status: Annotated[LeadStatus | None, Query(alias="status")] = None,
-    source: Annotated[str | None, Query(max_length=80)] = None,
-    assigned_to: uuid.UUID | None = None,
-    min_score: Annotated[int | None, Query(ge=0, le=100)] = None,
-    q: Annotated[
-        str | None,
-        Query(max_length=200, description="Part of a first or last name, email or phone"),
-    ] = None,
-    sort: Annotated[LeadSort, Query(description="A field, `-` first for descending")] = (
-        "-created_at"
-    ),
+    principal: CanRead, session: SessionDep, query: Annotated[LeadListQuery, Query()]
 ) -> Page[LeadOut]:
     """Your organization's live leads, filtered and sorted."""
-    filters = queries.LeadFilters(
-        status=lead_status, source=source, assigned_to=assigned_to, min_score=min_score, q=q
-    )
-    leads, total = queries.list_leads(session, filters=filters, sort=sort, page=page)
+    filters = queries.LeadFilters(**query.model_dump(exclude=PAGING))
+    page = query.page_params
+    leads, total = queries.list_leads(session, filters=filters, sort=query.sort, page=page)
     return Page[LeadOut].of(leads, total, page)
 
 

@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from reos.api.schemas import StrictBody, UtcDatetime, as_utc
+from reos.core.pagination import PageQuery
 from reos.core.phones import MAX_PHONE_LENGTH, PhoneNumber
 
 LeadStatus = Literal["new", "contacted", "qualified", "converted", "lost"]
@@ -186,10 +187,24 @@ class TimelineItemOut(BaseModel):
     data: dict[str, Any]
 
 
+class LeadListQuery(PageQuery):
+    """The query string of GET /leads: filters, sort and page, validated as one model."""
+
+    status: LeadStatus | None = None
+    source: str | None = Field(None, max_length=80)
+    assigned_to: uuid.UUID | None = None
+    min_score: int | None = Field(None, ge=0, le=100)
+    q: str | None = Field(
+        None, max_length=200, description="Part of a first or last name, email or phone"
+    )
+    sort: LeadSort = Field("-created_at", description="A field, `-` first for descending")
+
+
 __all__ = [
     "ActivityIn",
     "ActivityOut",
     "LeadIn",
+    "LeadListQuery",
     "LeadOut",
     "LeadSort",
     "LeadStatus",
