@@ -11,7 +11,7 @@ Tenancy works on two levels:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -38,6 +38,7 @@ from sqlalchemy.orm import (
     with_loader_criteria,
 )
 
+from reos.core.after_commit import CommitListener, discard_after_commit, drain_commit_buffer
 from reos.core.settings import Settings, get_settings
 from reos.core.time import utcnow  # re-exported: models and services import it from here
 
@@ -165,38 +166,9 @@ def _stamp_tenant(session: Session, flush_context: Any, instances: Any) -> None:
             raise TenancyError(f"{type(obj).__name__} moved to another organization")
 
 
-# --- after commit ------------------------------------------------------------------------------
+# --- the session's process settings -------------------------------------------------------------
 
-BUFFERS_KEY = "reos.after_commit"
 SETTINGS_KEY = "reos.settings"
-CommitListener = Callable[[Session], None]
-
-
-def commit_buffer(session: Session, name: str) -> list[Any]:
-    """A list on the session for what must happen only once its transaction commits (task
-    messages, events to publish); the unit of work's owner drains it after the commit, and a
-    rollback discards it with the change it belonged to."""
-    buffers: dict[str, list[Any]] = session.info.setdefault(BUFFERS_KEY, {})
-    return buffers.setdefault(name, [])
-
-
-def drain_commit_buffer(session: Session, name: str) -> list[Any]:
-    buffers: dict[str, list[Any]] = session.info.get(BUFFERS_KEY, {})
-    return buffers.pop(name, [])
-
-
-def has_commit_work(session: Session) -> bool:
-    return bool(session.info.get(BUFFERS_KEY))
-
-
-def after_commit(session: Session, callback: Callable[[], None]) -> None:
-    """Run `callback` once the session's transaction has committed; it is dropped on rollback."""
-    commit_buffer(session, "callbacks").append(callback)
-
-
-def discard_after_commit(session: Session) -> None:
-    """Forget what a transaction that rolled back had buffered."""
-    session.info.pop(BUFFERS_KEY, None)
 
 
 def session_settings(session: Session) -> Settings:

@@ -14,7 +14,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from reos.core.db import TenancyError, commit_buffer, current_org, drain_commit_buffer, utcnow
+from reos.core.after_commit import commit_buffer, drain_commit_buffer
+from reos.core.db import TenancyError, current_org, utcnow
 from reos.events import subscribers as _subscribers  # noqa: F401 - registers them
 from reos.events.catalog import DomainEvent
 from reos.events.registry import subscribers_of

@@ -18,14 +18,9 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from reos import events
+from reos.core.after_commit import CommitListener, commit_buffer, drain_commit_buffer
 from reos.core.celery_app import RUN_JOB
-from reos.core.db import (
-    CommitListener,
-    commit_buffer,
-    drain_commit_buffer,
-    session_settings,
-    utcnow,
-)
+from reos.core.db import session_settings, utcnow
 from reos.core.logging import get_logger
 from reos.events.catalog import TaskQueued
 from reos.jobs.spec import JobSpec

@@ -3,7 +3,7 @@
 The response is held back until the handler has finished; hooks registered during the request
 (idempotency recording) run inside the same transaction, then the transaction commits (or rolls
 back on an error status) and only then is the response released. What services registered
-with `reos.core.db.after_commit`, and the process's commit listeners (task messages, events),
+with `reos.core.after_commit`, and the process's commit listeners (task messages, events),
 run once the commit has succeeded; on rollback they are dropped.
 """
 
@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reos.core.db import Database, discard_after_commit, has_commit_work
+from reos.core.after_commit import discard_after_commit, has_commit_work
+from reos.core.db import Database
 from reos.core.errors import Conflict, ServiceUnavailable
 from reos.core.http.asgi import send_problem
 from reos.core.logging import get_logger
