@@ -243,3 +243,26 @@ def to_insert(
             taken.update(row.keys)
             chosen.append(row)
     return chosen
+
+
+def importer_for(feature: ImportFeature) -> Callable[..., ImportResult]:
+    """`feature`'s import as one call, `(session, data, actor_user_id, progress=None, **options)`,
+    for the benchmarks and tests that drive an import without a task."""
+
+    def import_csv(
+        session: Session,
+        data: bytes,
+        actor_user_id: uuid.UUID | None,
+        progress: Callable[[int, int], None] | None = None,
+        **options: Any,
+    ) -> ImportResult:
+        return run_import(
+            session,
+            data=data,
+            feature=feature,
+            actor_user_id=actor_user_id,
+            progress=progress,
+            **options,
+        )
+
+    return import_csv

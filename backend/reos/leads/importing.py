@@ -11,7 +11,7 @@ organization import lock on PostgreSQL.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -19,7 +19,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from reos.imports.pipeline import BATCH_ROWS, ImportResult, ImportRow, Key, run_import
+from reos.imports.pipeline import ImportRow, Key, importer_for
 from reos.imports.reading import RowError
 from reos.imports.writing import insert_new
 from reos.leads.schemas import LeadIn
@@ -209,23 +209,4 @@ def record_creations(
 LEAD_IMPORT = LeadImport()
 
 
-def import_leads_csv(
-    session: Session,
-    data: bytes,
-    actor_user_id: uuid.UUID | None,
-    progress: Callable[[int, int], None] | None = None,
-    *,
-    batch_rows: int = BATCH_ROWS,
-    **options: Any,
-) -> ImportResult:
-    """Import leads from a CSV whose columns are the fields of POST /leads (see
-    `reos.imports.pipeline.run_import`)."""
-    return run_import(
-        session,
-        data=data,
-        feature=LEAD_IMPORT,
-        actor_user_id=actor_user_id,
-        progress=progress,
-        batch_rows=batch_rows,
-        **options,
-    )
+import_leads_csv = importer_for(LEAD_IMPORT)

@@ -11,13 +11,13 @@ several per row.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import cast
 
 from sqlalchemy import Table, insert, or_, select
 from sqlalchemy.orm import Session
 
-from reos.imports.pipeline import BATCH_ROWS, ImportResult, ImportRow, Key, run_import
+from reos.imports.pipeline import ImportRow, Key, importer_for
 from reos.imports.reading import RowError
 from reos.imports.writing import insert_new
 from reos.models import AuditLog, Property, PropertyHistory
@@ -147,23 +147,4 @@ def record_creations(
 PROPERTY_IMPORT = PropertyImport()
 
 
-def import_properties_csv(
-    session: Session,
-    data: bytes,
-    actor_user_id: uuid.UUID | None,
-    progress: Callable[[int, int], None] | None = None,
-    *,
-    batch_rows: int = BATCH_ROWS,
-    **options: Any,
-) -> ImportResult:
-    """Create the properties of a CSV whose columns are the POST /properties fields (see
-    `reos.imports.pipeline.run_import`)."""
-    return run_import(
-        session,
-        data=data,
-        feature=PROPERTY_IMPORT,
-        actor_user_id=actor_user_id,
-        progress=progress,
-        batch_rows=batch_rows,
-        **options,
-    )
+import_properties_csv = importer_for(PROPERTY_IMPORT)
